@@ -1,0 +1,32 @@
+import { AppError, isAppError } from '../core/errors.js'
+
+/** Global CLI options every command sees. */
+export interface GlobalOptions {
+  config: string
+  json: boolean
+}
+
+/** Writes a command's result: JSON on stdout for scripts, or the human text. */
+export const printResult = (opts: GlobalOptions, result: unknown, human: string): void => {
+  if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`)
+  else if (human) process.stdout.write(human.endsWith('\n') ? human : `${human}\n`)
+}
+
+/**
+ * Turns any failure into one line on stderr and a non-zero exit code: 1 for expected failures
+ * (bad input, unavailable service), 2 for bugs. With --json the error is also a JSON object on
+ * stdout so scripts can read the code.
+ */
+export const reportFailure = (opts: Pick<GlobalOptions, 'json'>, e: unknown): number => {
+  const error = isAppError(e) ? e : new AppError('INTERNAL', `internal error: ${describe(e)}`)
+  process.stderr.write(`ward: ${error.message.split('\n')[0]}\n`)
+  if (process.env.WARD_DEBUG && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`)
+  if (opts.json) {
+    process.stdout.write(
+      `${JSON.stringify({ error: { code: error.code, message: error.message, field: error.field } })}\n`,
+    )
+  }
+  return error.code === 'INTERNAL' ? 2 : 1
+}
+
+const describe = (e: unknown): string => (e instanceof Error ? e.message : String(e))

@@ -1,0 +1,32 @@
+import { z } from 'zod'
+
+/** `config.yaml`: the project and which backends its stores use. */
+export const offlineStoreConfigSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('pglite'), path: z.string().min(1).default('.ward/pglite') }),
+  z.strictObject({ type: z.literal('postgres'), url: z.string().min(1) }),
+])
+
+export const onlineStoreConfigSchema = z.discriminatedUnion('type', [
+  /** In-process store; with `path` it keeps a snapshot on disk between CLI runs. */
+  z.strictObject({ type: z.literal('memory'), path: z.string().min(1).optional() }),
+  z.strictObject({ type: z.literal('redis'), url: z.string().min(1) }),
+])
+
+export const configSchema = z.strictObject({
+  project: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'lower-case letters, digits, - and _'),
+  /** Folder of `*.yaml` feature definitions, relative to config.yaml. */
+  features_dir: z.string().min(1).default('features'),
+  /** Where trained model artifacts are written, relative to config.yaml. */
+  artifacts_dir: z.string().min(1).default('.ward/artifacts'),
+  offline_store: offlineStoreConfigSchema.default({ type: 'pglite', path: '.ward/pglite' }),
+  online_store: onlineStoreConfigSchema.default({ type: 'memory' }),
+  /** Model specs; filled in by the training work. Kept open here so the file validates today. */
+  models: z.array(z.record(z.string(), z.unknown())).default([]),
+})
+
+export type OfflineStoreConfig = z.infer<typeof offlineStoreConfigSchema>
+export type OnlineStoreConfig = z.infer<typeof onlineStoreConfigSchema>
+export type Config = z.infer<typeof configSchema> & {
+  /** Absolute folder of config.yaml; relative paths above resolve against it. */
+  rootDir: string
+}

@@ -1,0 +1,71 @@
+import { PGlite } from '@electric-sql/pglite'
+import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely'
+import pg from 'pg'
+import type { OfflineStoreConfig } from '../config/schema.js'
+import { AppError } from '../core/errors.js'
+import { redactUrl } from '../core/redact.js'
+import type { Database } from './schema.js'
+
+/** A Kysely handle plus what it runs on, so callers can pick a fast path (COPY) for Postgres. */
+export interface Db {
+  readonly kysely: Kysely<Database>
+  readonly kind: 'pglite' | 'postgres'
+  /** The pg pool behind a Postgres handle (for COPY streams); undefined on PGlite. */
+  readonly pool: pg.Pool | undefined
+  /** Where it points, safe to print. */
+  readonly target: string
+  close(): Promise<void>
+}
+
+/**
+ * The only place a Kysely instance is created: PGlite (Postgres in WASM, the embedded default)
+ * or a real Postgres server. Both run the same SQL. Fails with UNAVAILABLE naming the target when
+ * the database does not answer.
+ */
+export const connectDb = async (config: OfflineStoreConfig, dataDir?: string): Promise<Db> => {
+  if (config.type === 'pglite') {
+    const where = dataDir ?? config.path
+    const pglite = await openPglite(where === ':memory:' ? undefined : where)
+    const kysely = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) })
+    return {
+      kysely,
+      kind: 'pglite',
+      pool: undefined,
+      target: `PGlite at ${where}`,
+      close: () => kysely.destroy(),
+    }
+  }
+  const target = `Postgres at ${redactUrl(config.url)}`
+  const pool = new pg.Pool({ connectionString: config.url, max: 8, connectionTimeoutMillis: 5000 })
+  // An idle client's network error would otherwise crash the process.
+  pool.on('error', () => {})
+  try {
+    const client = await pool.connect()
+    client.release()
+  } catch (e) {
+    await pool.end().catch(() => {})
+    throw new AppError('UNAVAILABLE', `${target} is not answering: ${(e as Error).message}`, {
+      field: 'offline_store.url',
+      cause: e,
+    })
+  }
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  return { kysely, kind: 'postgres', pool, target, close: () => kysely.destroy() }
+}
+
+const openPglite = async (dataDir: string | undefined): Promise<PGlite> => {
+  try {
+    const db = new PGlite(dataDir)
+    await db.waitReady
+    return db
+  } catch (e) {
+    throw new AppError('UNAVAILABLE', `PGlite at ${dataDir ?? ':memory:'} cannot open: ${e}`, {
+      cause: e,
+    })
+  }
+}
+
+/** Round trip to the database, for health checks. */
+export const pingDb = async (db: Db): Promise<void> => {
+  await sql`select 1`.execute(db.kysely)
+}
