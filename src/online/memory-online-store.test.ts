@@ -1,0 +1,89 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { isAppError } from '../core/errors.js'
+import { MemoryOnlineStore } from './memory-online-store.js'
+import { runOnlineStoreContract } from './online-store.contract.js'
+import type { OnlineView } from './online-store.js'
+
+runOnlineStoreContract('memory', { open: () => MemoryOnlineStore.open() })
+
+describe('memory online store snapshot', () => {
+  const view: OnlineView = {
+    name: 'labs',
+    ttl: 0,
+    fields: [
+      { name: 'chol', type: 'float' },
+      { name: 'smoker', type: 'bool' },
+    ],
+  }
+  const ts = new Date('2024-01-02T03:04:05.678Z')
+  let dir: string
+  let path: string
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ward-online-'))
+    path = join(dir, 'nested', 'online.json')
+  })
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('shares data between separate opens through the snapshot file, leaving no temp file', async () => {
+    const first = await MemoryOnlineStore.open({ path })
+    await first.write(view, [
+      { entityKey: '007', eventTs: ts, createdTs: null, values: { chol: 5.5, smoker: true } },
+      {
+        entityKey: '__proto__',
+        eventTs: ts,
+        createdTs: null,
+        values: { chol: null, smoker: false },
+      },
+    ])
+    await first.close()
+    expect(await readdir(join(dir, 'nested'))).toEqual(['online.json'])
+    // The file is the Redis hash layout as JSON: readable text, `_ts` in ISO-8601.
+    const raw = JSON.parse(await readFile(path, 'utf8'))
+    expect(raw.views.labs['007']).toEqual({ _ts: ts.toISOString(), chol: '5.5', smoker: 'true' })
+
+    const second = await MemoryOnlineStore.open({ path })
+    const [r] = await second.read([{ view, entityKeys: ['007', '7', '__proto__'] }], ts)
+    expect(r?.entities).toEqual([
+      { status: 'present', entityKey: '007', eventTs: ts, values: { chol: 5.5, smoker: true } },
+      { status: 'not_found', entityKey: '7' },
+      {
+        status: 'present',
+        entityKey: '__proto__',
+        eventTs: ts,
+        values: { chol: null, smoker: false },
+      },
+    ])
+    await second.close()
+  })
+
+  it('does not create a file when nothing was written', async () => {
+    const store = await MemoryOnlineStore.open({ path })
+    await store.flush()
+    await store.close()
+    await expect(readFile(path)).rejects.toMatchObject({ code: 'ENOENT' })
+  })
+
+  it('refuses a damaged snapshot at open, naming the file', async () => {
+    await MemoryOnlineStore.open({ path }).then(async (s) => {
+      await s.write(view, [{ entityKey: 'a', eventTs: ts, createdTs: null, values: { chol: 1 } }])
+      await s.close()
+    })
+    const good = JSON.parse(await readFile(path, 'utf8'))
+    for (const damaged of [
+      '{"format": "ward-online-snapshot/1", "views": ',
+      JSON.stringify({ ...good, format: 'other' }),
+      JSON.stringify({ ...good, views: { labs: { a: { _ts: 'yesterday', chol: '1' } } } }),
+      JSON.stringify({ ...good, views: { labs: { a: { _ts: ts.toISOString(), chol: 1 } } } }),
+    ]) {
+      await writeFile(path, damaged)
+      await expect(MemoryOnlineStore.open({ path })).rejects.toSatisfy(
+        (e) => isAppError(e) && e.code === 'VALIDATION' && e.message.includes(path),
+      )
+    }
+  })
+})

@@ -1,0 +1,80 @@
+import { Redis } from 'ioredis'
+import { AppError } from '../core/errors.js'
+import { redactUrl } from '../core/redact.js'
+
+/** A queued pipeline: only the commands the online store sends. */
+export interface RedisPipelineLike {
+  hmget(key: string, ...fields: string[]): unknown
+  evalsha(sha: string, numKeys: number, ...args: string[]): unknown
+  exec(): Promise<[Error | null, unknown][] | null>
+}
+
+/** The slice of an ioredis client the online store uses, so tests can pass a fake. */
+export interface RedisLike {
+  pipeline(): RedisPipelineLike
+  script(subcommand: 'LOAD', script: string): Promise<unknown>
+  ping(): Promise<unknown>
+  quit(): Promise<unknown>
+}
+
+/** What key clean-up needs (tests, bench). */
+export interface RedisScanLike {
+  scan(
+    cursor: string,
+    match: 'MATCH',
+    pattern: string,
+    count: 'COUNT',
+    n: number,
+  ): Promise<[string, string[]]>
+  unlink(...keys: string[]): Promise<number>
+}
+
+/** A connected ioredis client, typed by the slices above. */
+export type RedisClient = RedisLike & RedisScanLike
+
+/** `Redis at redis://:***@host:6379/`, for messages. */
+export const describeRedis = (url: string): string => `Redis at ${redactUrl(url)}`
+
+/**
+ * Connects with bounded patience: a 2 s connect timeout, at most 3 reconnect attempts and one
+ * retry per command, so a dead Redis fails a CLI run in seconds instead of hanging. Fails with
+ * UNAVAILABLE naming the URL without its password.
+ */
+export const connectRedis = async (url: string): Promise<RedisClient> => {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (attempt: number) => (attempt > 3 ? null : 100 * attempt),
+  })
+  // Without a listener ioredis prints every reconnect error; failures surface through commands.
+  client.on('error', () => {})
+  try {
+    await client.connect()
+    await client.ping()
+  } catch (e) {
+    client.disconnect()
+    throw unavailable(describeRedis(url), e)
+  }
+  return client
+}
+
+/** UNAVAILABLE naming the target (`describeRedis(url)`), keeping the cause. */
+export const unavailable = (target: string, e: unknown): AppError =>
+  new AppError(
+    'UNAVAILABLE',
+    `${target} is not answering: ${e instanceof Error ? e.message : String(e)}`,
+    { field: 'online_store.url', cause: e },
+  )
+
+/** Deletes every key matching `pattern` (SCAN + UNLINK, never KEYS); returns how many. */
+export const deleteRedisKeys = async (client: RedisScanLike, pattern: string): Promise<number> => {
+  let cursor = '0'
+  let deleted = 0
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
+    if (keys.length > 0) deleted += await client.unlink(...keys)
+    cursor = next
+  } while (cursor !== '0')
+  return deleted
+}

@@ -1,0 +1,143 @@
+import { AppError } from '../core/errors.js'
+import type { FieldType } from '../features/schema.js'
+import type { FeatureRow, FeatureValue } from '../offline/offline-store.js'
+import type { OnlineEntityResult, OnlineView } from './online-store.js'
+
+/**
+ * The one text encoding both online stores keep (Redis hash fields, memory snapshot): numbers
+ * as JavaScript prints them, booleans as `true`/`false`, strings verbatim, null as an absent
+ * field; event time as an ISO-8601 UTC string under `_ts`, which sorts like the instant itself.
+ * Readable with `redis-cli HGETALL`, unlike serialized protobuf blobs.
+ */
+export const EVENT_TS_FIELD = '_ts'
+
+/** Hash field → text, without `_ts`; null values are left out. */
+export type EncodedValues = Record<string, string>
+
+const MIN_MS = Date.parse('0000-01-01T00:00:00.000Z')
+const MAX_MS = Date.parse('9999-12-31T23:59:59.999Z')
+
+/** Text form of an event time; only years 0–9999 keep ISO strings in time order. */
+export const encodeEventTs = (eventTs: Date, where: string): string => {
+  const ms = eventTs.getTime()
+  if (!Number.isFinite(ms) || ms < MIN_MS || ms > MAX_MS) {
+    throw new AppError('VALIDATION', `${where}: event time must be a date in years 0–9999`, {
+      field: where,
+    })
+  }
+  return eventTs.toISOString()
+}
+
+/** Checks a row against the view's field types and encodes it; throws VALIDATION naming the field. */
+export const encodeRow = (view: OnlineView, row: FeatureRow): EncodedValues => {
+  const out: EncodedValues = {}
+  for (const field of view.fields) {
+    const value = row.values[field.name]
+    if (value === null || value === undefined) continue
+    out[field.name] = encodeValue(field.type, value, view.name, field.name, row.entityKey)
+  }
+  return out
+}
+
+/** As `encodeRow`, appending `name, text` pairs to `out` (the Redis write path's flat form). */
+export const encodeRowPairs = (view: OnlineView, row: FeatureRow, out: string[]): void => {
+  for (const field of view.fields) {
+    const value = row.values[field.name]
+    if (value === null || value === undefined) continue
+    out.push(field.name, encodeValue(field.type, value, view.name, field.name, row.entityKey))
+  }
+}
+
+const encodeValue = (
+  type: FieldType,
+  value: Exclude<FeatureValue, null>,
+  view: string,
+  field: string,
+  entityKey: string,
+): string => {
+  const ok =
+    type === 'int'
+      ? Number.isSafeInteger(value)
+      : type === 'float'
+        ? typeof value === 'number' && Number.isFinite(value)
+        : type === 'bool'
+          ? typeof value === 'boolean'
+          : typeof value === 'string'
+  if (!ok) {
+    throw new AppError(
+      'VALIDATION',
+      `${view}:${field} of entity '${entityKey}' is ${JSON.stringify(value)}, not a ${type}`,
+      { field: `${view}:${field}` },
+    )
+  }
+  return String(value)
+}
+
+/** Text → typed value; a value that no longer fits its field's type is a CONFLICT, not a guess. */
+export const decodeValue = (
+  type: FieldType,
+  text: string | null | undefined,
+  view: string,
+  field: string,
+): FeatureValue => {
+  if (text === null || text === undefined) return null
+  if (type === 'string' || type === 'categorical') return text
+  if (type === 'bool') {
+    if (text === 'true') return true
+    if (text === 'false') return false
+  } else {
+    const n = Number(text)
+    if (text !== '' && Number.isFinite(n) && (type === 'float' || Number.isSafeInteger(n))) return n
+  }
+  throw new AppError(
+    'CONFLICT',
+    `${view}:${field} holds ${JSON.stringify(text)}, not a ${type}; the definition changed since materialization, re-run ward materialize`,
+    { field: `${view}:${field}` },
+  )
+}
+
+/** The fields a request asks for, checked against the view; throws VALIDATION on unknown names. */
+export const requestedFields = (
+  view: OnlineView,
+  fields: readonly string[] | undefined,
+): readonly { readonly name: string; readonly type: FieldType }[] => {
+  if (fields === undefined) return view.fields
+  return fields.map((name) => {
+    const f = view.fields.find((x) => x.name === name)
+    if (!f) {
+      throw new AppError('VALIDATION', `view '${view.name}' has no field '${name}'`, {
+        field: `${view.name}:${name}`,
+      })
+    }
+    return f
+  })
+}
+
+/**
+ * Builds one entity's answer from its stored text: status from the TTL (a row exactly `ttl`
+ * seconds old is still present, as in the offline store's `≥ t − ttl`), values decoded by type.
+ */
+export const toEntityResult = (
+  view: OnlineView,
+  fields: readonly { readonly name: string; readonly type: FieldType }[],
+  entityKey: string,
+  eventTsText: string | null | undefined,
+  textOf: (field: string, index: number) => string | null | undefined,
+  nowMs: number,
+): OnlineEntityResult => {
+  if (eventTsText === null || eventTsText === undefined) return { status: 'not_found', entityKey }
+  const eventTs = new Date(eventTsText)
+  if (Number.isNaN(eventTs.getTime())) {
+    throw new AppError('CONFLICT', `${view.name} entity '${entityKey}' has a bad _ts`, {
+      field: `${view.name}:_ts`,
+    })
+  }
+  if (view.ttl > 0 && nowMs - eventTs.getTime() > view.ttl * 1000) {
+    return { status: 'stale', entityKey, eventTs }
+  }
+  const values: Record<string, FeatureValue> = {}
+  fields.forEach((f, i) => {
+    values[f.name] = decodeValue(f.type, textOf(f.name, i), view.name, f.name)
+  })
+  return { status: 'present', entityKey, eventTs, values }
+}
