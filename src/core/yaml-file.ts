@@ -28,14 +28,18 @@ export const parseYamlText = <S extends z.ZodType>(
   text: string,
   schema: S,
 ): z.output<S> => {
-  const doc = parseDocument(text, { prettyErrors: false })
+  const doc = parseDocument(text)
   const yamlError = doc.errors[0]
   if (yamlError) {
     const line = yamlError.linePos?.[0]
     const where = line ? `:${line.line}:${line.col}` : ''
-    throw new AppError('VALIDATION', `${file}${where}: malformed YAML: ${yamlError.message}`, {
-      field: file,
-    })
+    throw new AppError(
+      'VALIDATION',
+      `${file}${where}: malformed YAML: ${yamlError.message.split('\n')[0]}`,
+      {
+        field: file,
+      },
+    )
   }
   const parsed = schema.safeParse(doc.toJS() ?? {})
   if (!parsed.success) {

@@ -70,7 +70,11 @@ export const fieldSchema = z.discriminatedUnion('type', [
     true_values: z.array(z.string()).default(['TRUE', 'true', 'True', '1', 'yes']),
     false_values: z.array(z.string()).default(['FALSE', 'false', 'False', '0', 'no']),
   }),
-  z.strictObject({ ...fieldBase, type: z.literal('categorical'), values: z.array(z.string()).min(1) }),
+  z.strictObject({
+    ...fieldBase,
+    type: z.literal('categorical'),
+    values: z.array(z.string()).min(1),
+  }),
   z.strictObject({ ...fieldBase, type: z.literal('string') }),
 ])
 
@@ -83,7 +87,10 @@ const viewBase = {
   description: z.string().optional(),
 }
 
-export const featureViewSchema = z.strictObject({ ...viewBase, fields: z.array(fieldSchema).min(1) })
+export const featureViewSchema = z.strictObject({
+  ...viewBase,
+  fields: z.array(fieldSchema).min(1),
+})
 
 /** Timestamped outcomes per entity: stored and joined like a feature view, used as training labels. */
 export const labelViewSchema = z.strictObject({ ...viewBase, fields: z.array(fieldSchema).min(1) })

@@ -1,0 +1,69 @@
+import { AppError } from '../core/errors.js'
+import type { Db } from '../db/connect.js'
+import { type AppliedDefinition, type FeaturePlan, planFeatureRepo } from './plan.js'
+import type { FeatureRepo } from './repo.js'
+import type { StoredView } from './schema.js'
+
+/** Reads every row of `feature_definitions`, ordered by kind and name. */
+export const readAppliedDefinitions = async (db: Db): Promise<AppliedDefinition[]> =>
+  db.kysely
+    .selectFrom('feature_definitions')
+    .select(['kind', 'name', 'spec', 'content_hash'])
+    .orderBy('kind')
+    .orderBy('name')
+    .execute()
+
+/** `ward plan`: what `apply` would do, without writing anything. */
+export const planAgainstDb = async (db: Db, repo: FeatureRepo): Promise<FeaturePlan> =>
+  planFeatureRepo(repo, await readAppliedDefinitions(db))
+
+export interface ApplyResult {
+  plan: FeaturePlan
+  /** Rows of `feature_definitions` inserted or updated. */
+  written: number
+}
+
+/**
+ * `ward apply`. Refuses a plan with breaking changes (AppError 'CONFLICT' listing each of them,
+ * nothing written). Otherwise upserts every created or updated definition with its content hash
+ * and `now` as applied_at in one transaction, then calls `ensureTables` (the offline store's) with
+ * all views of the files.
+ *
+ * `ensureTables` runs after the commit and on every apply, even when nothing changed: it is
+ * idempotent, so if it fails a second `ward apply` repairs the tables. Removed objects stay in
+ * `feature_definitions` and keep their tables.
+ */
+export const applyFeatureRepo = async (
+  db: Db,
+  repo: FeatureRepo,
+  ensureTables: (views: StoredView[]) => Promise<void>,
+  now: Date = new Date(),
+): Promise<ApplyResult> => {
+  const plan = await planAgainstDb(db, repo)
+  if (plan.breaking.length) {
+    const [first, ...rest] = plan.breaking
+    const more = rest.length ? ` (+${rest.length} more: ${rest.join('; ')})` : ''
+    throw new AppError('CONFLICT', `refusing to apply breaking change: ${first}${more}`, {
+      details: plan.breaking,
+    })
+  }
+  const toWrite = plan.items.flatMap((i) => (i.desired ? [i.desired] : []))
+  if (toWrite.length) {
+    await db.kysely.transaction().execute(async (tx) => {
+      for (const d of toWrite) {
+        const row = {
+          spec: JSON.stringify(d.spec),
+          content_hash: d.contentHash,
+          applied_at: now,
+        }
+        await tx
+          .insertInto('feature_definitions')
+          .values({ kind: d.kind, name: d.name, ...row })
+          .onConflict((oc) => oc.columns(['kind', 'name']).doUpdateSet(row))
+          .execute()
+      }
+    })
+  }
+  await ensureTables([...repo.views])
+  return { plan, written: toWrite.length }
+}

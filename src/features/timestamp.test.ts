@@ -1,0 +1,45 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { parseTimestamp } from './timestamp.js'
+
+const ms = (s: string) => parseTimestamp(s)?.getTime()
+
+describe('parseTimestamp', () => {
+  it('treats a missing zone as UTC and applies offsets', () => {
+    expect(ms('2024-03-01')).toBe(Date.UTC(2024, 2, 1))
+    expect(ms('2024-03-01T08:30')).toBe(Date.UTC(2024, 2, 1, 8, 30))
+    expect(ms('2024-03-01 08:30:05')).toBe(Date.UTC(2024, 2, 1, 8, 30, 5))
+    expect(ms('2024-03-01T08:30:05.25Z')).toBe(Date.UTC(2024, 2, 1, 8, 30, 5, 250))
+    expect(ms('2024-03-01T08:30:00+02:00')).toBe(Date.UTC(2024, 2, 1, 6, 30))
+    expect(ms('2024-03-01T08:30:00-0130')).toBe(Date.UTC(2024, 2, 1, 10, 0))
+  })
+
+  it('rejects impossible or non-ISO dates instead of rolling them over', () => {
+    for (const bad of [
+      '2023-02-29',
+      '2024-13-01',
+      '2024-01-01T24:00',
+      '01/02/2024',
+      '2024-1-1',
+      '',
+      'now',
+      '2024-01-01T00:00+25:00',
+    ]) {
+      expect(parseTimestamp(bad), bad).toBeUndefined()
+    }
+    expect(ms('2024-02-29')).toBe(Date.UTC(2024, 1, 29))
+  })
+
+  it('property: round-trips every toISOString() output', () => {
+    fc.assert(
+      fc.property(
+        fc.date({
+          min: new Date('1900-01-01T00:00:00Z'),
+          max: new Date('2200-01-01T00:00:00Z'),
+          noInvalidDate: true,
+        }),
+        (d) => parseTimestamp(d.toISOString())?.getTime() === d.getTime(),
+      ),
+    )
+  })
+})
