@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises'
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
@@ -55,6 +56,7 @@ export const connectDb = async (config: OfflineStoreConfig, dataDir?: string): P
 
 const openPglite = async (dataDir: string | undefined): Promise<PGlite> => {
   try {
+    if (dataDir) await mkdir(dataDir, { recursive: true })
     const db = new PGlite(dataDir)
     await db.waitReady
     return db

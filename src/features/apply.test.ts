@@ -5,6 +5,7 @@ import { AppError } from '../core/errors.js'
 import type { Db } from '../db/connect.js'
 import { applyFeatureRepo, planAgainstDb, readAppliedDefinitions } from './apply.js'
 import { contentHash } from './content-hash.js'
+import type { FeatureRepo } from './repo.js'
 import type { StoredView } from './schema.js'
 import { clinicFile, repoOf } from './test-support.js'
 
@@ -108,6 +109,34 @@ describe.each(testDatabases())('applyFeatureRepo on $name', ({ open }) => {
     )
     expect(await readAppliedDefinitions(db)).toEqual(before)
     expect(ensured).toBe(1)
+  })
+
+  it('computes every view table before the transaction: a table error commits nothing', async () => {
+    // A repo that slipped past the cross-check (built by hand): a field clashing with a key column.
+    const valid = repoOf(clinicFile())
+    const clashing: FeatureRepo = {
+      ...valid,
+      views: valid.views.map((v) =>
+        v.name === 'vitals'
+          ? {
+              ...v,
+              fields: [
+                ...v.fields,
+                { name: 'event_ts', type: 'string', nullable: true, missing_values: [] },
+              ],
+            }
+          : v,
+      ),
+    }
+    let ensured = 0
+    const err = await applyFeatureRepo(db, clashing, async () => {
+      ensured++
+    }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(AppError)
+    expect((err as AppError).code).toBe('VALIDATION')
+    expect((err as AppError).message).toContain("field 'event_ts' clashes with a key column")
+    expect(await readAppliedDefinitions(db)).toEqual([])
+    expect(ensured).toBe(0)
   })
 
   it('rolls back every definition when one write fails', async () => {

@@ -1,5 +1,6 @@
 import { AppError } from '../core/errors.js'
 import type { Db } from '../db/connect.js'
+import { viewTable } from '../offline/view-tables.js'
 import { type AppliedDefinition, type FeaturePlan, planFeatureRepo } from './plan.js'
 import type { FeatureRepo } from './repo.js'
 import type { StoredView } from './schema.js'
@@ -25,7 +26,8 @@ export interface ApplyResult {
 
 /**
  * `ward apply`. Refuses a plan with breaking changes (AppError 'CONFLICT' listing each of them,
- * nothing written). Otherwise upserts every created or updated definition with its content hash
+ * nothing written) and views whose table layout is invalid (`viewTable`'s VALIDATION, nothing
+ * written). Otherwise upserts every created or updated definition with its content hash
  * and `now` as applied_at in one transaction, then calls `ensureTables` (the offline store's) with
  * all views of the files.
  *
@@ -39,6 +41,9 @@ export const applyFeatureRepo = async (
   ensureTables: (views: StoredView[]) => Promise<void>,
   now: Date = new Date(),
 ): Promise<ApplyResult> => {
+  // Table layouts are pure and cheap; computing them first means a table-level error (say a
+  // field clashing with a key column) is raised before anything is committed.
+  for (const v of repo.views) viewTable(v)
   const plan = await planAgainstDb(db, repo)
   if (plan.breaking.length) {
     const [first, ...rest] = plan.breaking

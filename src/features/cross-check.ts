@@ -1,3 +1,4 @@
+import { KEY_COLUMNS } from '../offline/view-tables.js'
 import type { FeatureFile, FeatureView, Field } from './schema.js'
 
 /** One problem in the definitions, located by file and zod-style field path. */
@@ -103,6 +104,8 @@ const firstDefinitions = <K extends 'entities' | 'sources'>(
   return out
 }
 
+const RESERVED_FIELD_NAMES: ReadonlySet<string> = new Set(KEY_COLUMNS)
+
 const checkFields = (
   view: FeatureView,
   sourceMissing: readonly string[],
@@ -113,6 +116,13 @@ const checkFields = (
     const at = `fields.${j}`
     if (seen.has(f.name)) add(`${at}.name`, `duplicate field '${f.name}' in view '${view.name}'`)
     seen.add(f.name)
+    // Checked here, not only when tables are made: a committed definition cannot be renamed later.
+    if (RESERVED_FIELD_NAMES.has(f.name)) {
+      add(
+        `${at}.name`,
+        `field name '${f.name}' is reserved for a key column of the offline store (${KEY_COLUMNS.join(', ')})`,
+      )
+    }
     const missing = new Set([...sourceMissing, ...f.missing_values])
     for (const [path, message] of valueListIssues(f, missing)) add(`${at}.${path}`, message)
   })

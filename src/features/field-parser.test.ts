@@ -18,8 +18,27 @@ describe('compileFieldParser', () => {
     expect(rejected(p('1.5'))).toBe('not an integer')
     expect(rejected(p('abc'))).toBe('not a number (int)')
     expect(rejected(p('0x10'))).toBe('not a number (int)')
-    expect(rejected(p('1e400'))).toBe('number out of range')
     expect(p('')).toBeNull()
+  })
+
+  it('int: beyond ±(2^53 - 1) is out of range, not a fraction; exponent notation is rejected', () => {
+    const p = parser({ name: 'n', type: 'int' })
+    expect(p('9007199254740991')).toBe(9007199254740991)
+    expect(p('-9007199254740991.0')).toBe(-9007199254740991)
+    for (const big of [
+      '9007199254740992',
+      '9007199254740993',
+      '-9007199254740993',
+      '1'.repeat(400),
+    ])
+      expect(rejected(p(big)), big).toBe('integer out of range (±2^53)')
+    for (const exp of ['1e2', '1E2', '-2.5e1', '1e400'])
+      expect(rejected(p(exp)), exp).toBe('exponent notation is not allowed for int fields')
+    // Between 2^52 and 2^53 a double cannot hold .5, so integrality is read from the text.
+    expect(rejected(p('4503599627370497.5'))).toBe('not an integer')
+    expect(p('.0')).toBe(0)
+    expect(parser({ name: 'x', type: 'float' })('1e2')).toBe(100)
+    expect(rejected(parser({ name: 'x', type: 'float' })('1e400'))).toBe('number out of range')
   })
 
   it('float: -1 is a real value; NaN/Infinity text is rejected', () => {

@@ -20,8 +20,8 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
  * - it is missing when it equals one of the source's or the field's `missing_values`; for int and
  *   float fields a numeric missing value also matches its other spellings (`0` matches `0.0`);
  * - missing in a nullable field → null; in a `nullable: false` field → rejected;
- * - int: a decimal number with an integral value within ±2^53 (`63.0` is 63, as UCI writes
- *   integers as floats; `1.5` is rejected);
+ * - int: plain decimal digits with at most a zero fraction (`63.0` is 63, as UCI writes integers
+ *   as floats; `1.5` and exponent notation `1e2` are rejected), within ±(2^53 - 1);
  * - float: any decimal number; `-1` is a real value here (only `missing_values` mean missing);
  * - bool: exactly one of `true_values` / `false_values`;
  * - categorical: exactly one of `values` (case-sensitive; `None` is a category where listed);
@@ -40,6 +40,15 @@ export const compileFieldParser = (field: Field, sourceMissing: readonly string[
   }
 }
 
+/** Integral text: digits, optionally `.` and zeros (`63.0`); the fraction is judged on the text,
+ * since above 2^52 a double cannot hold `.5` and Number() would round it to an integer. */
+const INTEGRAL = /^[+-]?(?:\d+\.?0*|\.0+)$/
+
+const intTextRejection = (cell: string): CellRejection | undefined => {
+  if (/[eE]/.test(cell)) return new CellRejection('exponent notation is not allowed for int fields')
+  return INTEGRAL.test(cell) ? undefined : new CellRejection('not an integer')
+}
+
 const typedParser = (
   field: Field,
   missing: ReadonlySet<string>,
@@ -51,9 +60,15 @@ const typedParser = (
       const integral = field.type === 'int'
       return (cell) => {
         if (!DECIMAL.test(cell)) return new CellRejection(`not a number (${field.type})`)
+        if (integral) {
+          const rejection = intTextRejection(cell)
+          if (rejection) return rejection
+        }
         const n = Number(cell)
+        if (integral && !Number.isSafeInteger(n)) {
+          return new CellRejection('integer out of range (±2^53)')
+        }
         if (!Number.isFinite(n)) return new CellRejection('number out of range')
-        if (integral && !Number.isSafeInteger(n)) return new CellRejection('not an integer')
         if (missingNumbers.has(n))
           return field.nullable ? null : new CellRejection('missing value in a non-nullable field')
         // -0 and 0 are the same reading; store 0 so equality and hashing agree.

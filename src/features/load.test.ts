@@ -77,6 +77,7 @@ describe('loadFeatureFiles', () => {
     )
     expect(repo.sources.map((s) => s.name).sort()).toEqual([
       'diabetic_encounters',
+      'heart_cleveland',
       'heart_uci',
       'pima',
       'synthetic_labs',
@@ -84,6 +85,7 @@ describe('loadFeatureFiles', () => {
       'synthetic_visits',
     ])
     expect(repo.views.filter((v) => v.kind === 'label').map((v) => v.name)).toEqual([
+      'cleveland_diagnosis',
       'readmission',
       'heart_diagnosis',
       'pima_outcome',

@@ -128,8 +128,96 @@ describe('heart_uci (heart_disease_uci.csv)', () => {
       count(site, 'VA Long Beach'),
       count(site, 'Switzerland'),
     ]).toEqual([304, 293, 200, 123])
+    // README: id 304 is a Hungarian record labelled Cleveland; stored as in the file, documented.
+    expect(c.raw.get('304')).toMatchObject({ age: '28', trestbps: '130', chol: '132' })
+    expect(heart(304)).toMatchObject({ age: 28, trestbps: 130, chol: 132 })
+    expect(c.values.get('heart_site')?.get('304')?.site).toBe('Cleveland')
+    expect(repo.view('heart_site').description).toMatch(
+      /id 304 says Cleveland but is a Hungarian record.*no per-row override/,
+    )
     const num = column(c, 'heart_diagnosis', 'num')
     expect([0, 1, 2, 3, 4].map((k) => count(num, k))).toEqual([411, 265, 109, 107, 28])
+  })
+})
+
+describe('heart_cleveland (processed.cleveland.csv)', () => {
+  let c: Converted
+  let uci: Converted
+  beforeAll(async () => {
+    c = await convertFile(repo, 'heart_cleveland', dataFile('processed.cleveland.csv'))
+    uci = await convertFile(repo, 'heart_uci', dataFile('heart_disease_uci.csv'))
+  })
+
+  it('converts all 303 rows with zero errors, ? as missing (4 in ca, 2 in thal)', () => {
+    expect(c.errors).toEqual([])
+    expect(c.rows).toBe(303)
+    for (const v of ['cleveland', 'cleveland_diagnosis']) expect(c.values.get(v)?.size).toBe(303)
+    expect(count(column(c, 'cleveland', 'ca'), null)).toBe(4)
+    expect(count(column(c, 'cleveland', 'thal'), null)).toBe(2)
+    const nulls = [...(c.values.get('cleveland')?.values() ?? [])].flatMap((r) =>
+      Object.values(r).filter((v) => v === null),
+    )
+    expect(nulls).toHaveLength(6)
+    expect(c.values.get('cleveland')?.get('1')).toEqual({
+      age: 63,
+      male: true,
+      cp: '1.0',
+      trestbps: 145,
+      chol: 233,
+      fbs: true,
+      restecg: '2.0',
+      thalach: 150,
+      exang: false,
+      oldpeak: 2.3,
+      slope: '3.0',
+      ca: '0.0',
+      thal: '6.0',
+    })
+    const num = column(c, 'cleveland_diagnosis', 'num')
+    expect([0, 1, 2, 3, 4].map((k) => count(num, k))).toEqual([164, 55, 36, 35, 13])
+  })
+
+  it('matches heart_uci ids 1-303 row for row, once text categories map to UCI codes', () => {
+    // README: rows 1-303 of heart_disease_uci.csv are this file, categories written out as text.
+    const codes: Record<string, Record<string, string>> = {
+      cp: {
+        'typical angina': '1.0',
+        'atypical angina': '2.0',
+        'non-anginal': '3.0',
+        asymptomatic: '4.0',
+      },
+      restecg: { normal: '0.0', 'st-t abnormality': '1.0', 'lv hypertrophy': '2.0' },
+      slope: { upsloping: '1.0', flat: '2.0', downsloping: '3.0' },
+      thal: { normal: '3.0', 'fixed defect': '6.0', 'reversable defect': '7.0' },
+    }
+    const asCleveland = (h: Record<string, FeatureValue>): Record<string, FeatureValue> => {
+      const code = (f: string) => {
+        const v = h[f]
+        return typeof v === 'string' ? (codes[f]?.[v] ?? `unmapped ${v}`) : null
+      }
+      return {
+        age: h.age ?? null,
+        male: h.sex === 'Male',
+        cp: code('cp'),
+        trestbps: h.trestbps ?? null,
+        chol: h.chol ?? null,
+        fbs: h.fbs ?? null,
+        restecg: code('restecg'),
+        thalach: h.thalch ?? null,
+        exang: h.exang ?? null,
+        oldpeak: h.oldpeak ?? null,
+        slope: code('slope'),
+        ca: typeof h.ca === 'number' ? h.ca.toFixed(1) : null,
+        thal: code('thal'),
+      }
+    }
+    for (let id = 1; id <= 303; id++) {
+      const h = uci.values.get('heart')?.get(String(id)) ?? {}
+      expect(c.values.get('cleveland')?.get(String(id)), `row ${id}`).toEqual(asCleveland(h))
+      expect(c.values.get('cleveland_diagnosis')?.get(String(id))?.num, `row ${id}`).toBe(
+        uci.values.get('heart_diagnosis')?.get(String(id))?.num,
+      )
+    }
   })
 })
 

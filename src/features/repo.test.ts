@@ -108,6 +108,23 @@ describe('buildFeatureRepo', () => {
     ).toContain("entities.1.join_key: join key 'patient_id' is already used by entity 'patient'")
   })
 
+  it("rejects field names of the offline tables' key columns, so apply never commits them", () => {
+    for (const reserved of ['entity_key', 'event_ts', 'created_ts']) {
+      expect(
+        failsWith((f) => {
+          f.feature_views[0]?.fields.push({ name: reserved, type: 'string' })
+        }),
+      ).toBe(
+        `features/clinic.yaml: feature_views.0.fields.5.name: field name '${reserved}' is reserved for a key column of the offline store (entity_key, event_ts, created_ts)`,
+      )
+    }
+    expect(
+      failsWith((f) => {
+        f.label_views[0] = { ...f.label_views[0], fields: [{ name: 'event_ts', type: 'int' }] }
+      }),
+    ).toContain("label_views.0.fields.0.name: field name 'event_ts' is reserved")
+  })
+
   it('rejects categorical and bool value lists that make cells ambiguous', () => {
     expect(
       failsWith((f) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { parseTimestamp } from './timestamp.js'
 
 /**
  * The schema of `features/*.yaml`: entities, data sources, feature views and label views.
@@ -27,7 +28,10 @@ export const entitySchema = z.strictObject({
   name: identifier,
   /** The key column's name, in source CSVs and in entity files for `historical`. */
   join_key: identifier,
-  /** Keys are always compared as strings (`007` is not `7`); the type documents what they hold. */
+  /**
+   * Keys are always stored and compared as strings (`007` is not `7`); `int` also makes ingest
+   * reject keys that are not plain integers (`-?digits`).
+   */
   type: z.enum(['string', 'int']).default('string'),
   description: z.string().optional(),
 })
@@ -35,7 +39,12 @@ export const entitySchema = z.strictObject({
 /** When an event happened: a column of the source, or one fixed instant for data that has none. */
 export const timestampSpecSchema = z.union([
   z.strictObject({ column: z.string().min(1) }),
-  z.strictObject({ fixed: z.iso.datetime({ offset: true, local: true }) }),
+  z.strictObject({
+    // Validated by the very parser ingest uses, so the schema never accepts what ingest rejects.
+    fixed: z.string().refine((s) => parseTimestamp(s) !== undefined, {
+      message: "an ISO 8601 date-time such as '1988-07-01T00:00:00Z' (no zone means UTC)",
+    }),
+  }),
 ])
 
 export const sourceSchema = z.strictObject({

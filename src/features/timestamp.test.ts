@@ -30,12 +30,23 @@ describe('parseTimestamp', () => {
     expect(ms('2024-02-29')).toBe(Date.UTC(2024, 1, 29))
   })
 
+  it('reads years 0000-0099 as written, not as 19xx', () => {
+    const year = (s: string) => parseTimestamp(s)?.getUTCFullYear()
+    expect(year('0050-06-15')).toBe(50)
+    expect(year('0099-12-31T23:59:59Z')).toBe(99)
+    expect(year('0000-01-01T00:00:00Z')).toBe(0)
+    expect(parseTimestamp('0050-06-15T12:00:00Z')?.toISOString()).toBe('0050-06-15T12:00:00.000Z')
+    // 0004 is a leap year in the proleptic Gregorian calendar, 0100 is not.
+    expect(year('0004-02-29')).toBe(4)
+    expect(parseTimestamp('0100-02-29')).toBeUndefined()
+  })
+
   it('property: round-trips every toISOString() output', () => {
     fc.assert(
       fc.property(
         fc.date({
-          min: new Date('1900-01-01T00:00:00Z'),
-          max: new Date('2200-01-01T00:00:00Z'),
+          min: new Date('0000-01-01T00:00:00Z'),
+          max: new Date('9999-12-31T23:59:59.999Z'),
           noInvalidDate: true,
         }),
         (d) => parseTimestamp(d.toISOString())?.getTime() === d.getTime(),

@@ -2,7 +2,8 @@
  * ISO 8601 date-times as sources write them: `2024-03-01`, `2024-03-01T08:30`, `…:05`, `…:05.123`,
  * with `T` or a space, and an optional zone `Z`, `+02:00` or `+0200`. **No zone means UTC**: the
  * platform never depends on the machine's time zone. Out-of-range parts (month 13, 30 February,
- * hour 24) are rejected rather than rolled over as `Date` would.
+ * hour 24) are rejected rather than rolled over as `Date` would. Years 0000-9999 are read as written
+ * (proleptic Gregorian calendar).
  */
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/
@@ -16,8 +17,11 @@ export const parseTimestamp = (text: string): Date | undefined => {
     .map((p) => (p === undefined ? 0 : Number(p)))
   const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0
   if (y === undefined || mo === undefined || d === undefined) return undefined
-  const local = Date.UTC(y, mo - 1, d, h, mi, s, ms)
-  const check = new Date(local)
+  // setUTCFullYear, unlike Date.UTC, takes years 0-99 literally instead of as 1900-1999.
+  const check = new Date(0)
+  check.setUTCFullYear(y, mo - 1, d)
+  check.setUTCHours(h, mi, s, ms)
+  const local = check.getTime()
   if (
     check.getUTCFullYear() !== y ||
     check.getUTCMonth() !== mo - 1 ||

@@ -84,6 +84,44 @@ describe('makeRowConverter', () => {
     })
   })
 
+  it('enforces an int entity type on keys, storing them unchanged as text', () => {
+    const f = clinicFile()
+    f.entities = [{ name: 'patient', join_key: 'patient_id', type: 'int' }]
+    const conv = makeRowConverter(repoOf(f), 'clinic')
+    const key = (pid: string) => {
+      const r = conv(record({ pid }), 5)
+      return r.ok ? r.rows.map((x) => x.row.entityKey) : r.errors
+    }
+    expect(key('007')).toEqual(['007', '007'])
+    expect(key(' 7 ')).toEqual(['7', '7'])
+    expect(key('-12')).toEqual(['-12', '-12'])
+    for (const bad of ['abc', '7.0', '+7', '1e3', '0x1F', '7 8']) {
+      expect(key(bad), bad).toEqual([
+        {
+          row: 5,
+          column: 'pid',
+          value: bad,
+          reason: 'entity key (patient_id) is not an integer (entity patient has type int)',
+        },
+      ])
+    }
+    // A string entity accepts the same cells.
+    expect(convert(record({ pid: 'abc' }), 5).ok).toBe(true)
+  })
+
+  it('reads a fixed event time before year 100 as written', () => {
+    const f = clinicFile()
+    f.sources = [
+      {
+        name: 'clinic',
+        entity_columns: { patient_id: 'pid' },
+        event_timestamp: { fixed: '0050-01-01T00:00:00Z' },
+      },
+    ]
+    const r = makeRowConverter(repoOf(f), 'clinic')(record(), 1)
+    expect(r.ok && r.rows[0]?.row.eventTs.toISOString()).toBe('0050-01-01T00:00:00.000Z')
+  })
+
   it('uses the row number for $row keys, a fixed event time, and a created-timestamp column', () => {
     const f = clinicFile()
     f.sources = [

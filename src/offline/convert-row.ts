@@ -78,6 +78,9 @@ export const checkHeader = (
   }
 }
 
+/** Keys of an `int` entity: plain digits, optional `-`. Stored as written, so `007` ≠ `7`. */
+const INT_KEY = /^-?\d+$/
+
 interface CompiledField {
   name: string
   column: string
@@ -94,8 +97,9 @@ interface CompiledView {
  * Compiles the converter of one source (pure; compile once per ingest). A record yields one row
  * for every view (feature and label) fed by the source, or — if any cell is bad — no rows and
  * every error of that record, so a row is never half stored. Cells follow `compileFieldParser`.
- * Entity keys are the trimmed cell (or the row number for `$row`); an empty key, or one that is a
- * source missing value, is an error. Event timestamps come from their column (ISO 8601, no zone = UTC) or the fixed instant;
+ * Entity keys are the trimmed cell (or the row number for `$row`); an empty key, one that is a
+ * source missing value, or (for an entity of type int) one that is not `-?digits` is an error.
+ * Keys are kept as text either way. Event timestamps come from their column (ISO 8601, no zone = UTC) or the fixed instant;
  * a created-timestamp cell that is a missing value gives `createdTs: null`.
  */
 export const makeRowConverter = (repo: FeatureRepo, sourceName: string): RowConverter => {
@@ -110,7 +114,11 @@ export const makeRowConverter = (repo: FeatureRepo, sourceName: string): RowConv
       parse: compileFieldParser(f, source.missing_values),
     })),
   }))
-  const keyColumns = Object.entries(source.entity_columns)
+  const keyColumns = Object.entries(source.entity_columns).map(([joinKey, column]) => ({
+    joinKey,
+    column,
+    intEntity: repo.entities.find((e) => e.join_key === joinKey && e.type === 'int')?.name,
+  }))
   const eventTs = eventTimestampReader(source)
   const createdColumn = source.created_timestamp_column
 
@@ -120,7 +128,7 @@ export const makeRowConverter = (repo: FeatureRepo, sourceName: string): RowConv
       errors.push({ row: rowNumber, column, value: value ?? '', reason })
     }
     const keys = new Map<string, string>()
-    for (const [joinKey, column] of keyColumns) {
+    for (const { joinKey, column, intEntity } of keyColumns) {
       if (column === ROW_NUMBER_COLUMN) {
         keys.set(joinKey, String(rowNumber))
         continue
@@ -128,7 +136,13 @@ export const makeRowConverter = (repo: FeatureRepo, sourceName: string): RowConv
       const raw = record[column]
       const key = raw?.trim() ?? ''
       if (key === '' || missing.has(key)) fail(column, raw, `missing entity key (${joinKey})`)
-      else keys.set(joinKey, key)
+      else if (intEntity !== undefined && !INT_KEY.test(key)) {
+        fail(
+          column,
+          raw,
+          `entity key (${joinKey}) is not an integer (entity ${intEntity} has type int)`,
+        )
+      } else keys.set(joinKey, key)
     }
     const eventAt = eventTs(record, fail)
     let createdAt: Date | null = null

@@ -41,12 +41,15 @@ export const describeRedis = (url: string): string => `Redis at ${redactUrl(url)
  * UNAVAILABLE naming the URL without its password.
  */
 export const connectRedis = async (url: string): Promise<RedisClient> => {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 2000,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (attempt: number) => (attempt > 3 ? null : 100 * attempt),
-  })
+  let client: Redis
+  try {
+    client = newClient(url)
+  } catch (e) {
+    throw new AppError('VALIDATION', `${describeRedis(url)}: not a valid Redis URL`, {
+      field: 'online_store.url',
+      cause: e,
+    })
+  }
   // Without a listener ioredis prints every reconnect error; failures surface through commands.
   client.on('error', () => {})
   try {
@@ -58,6 +61,14 @@ export const connectRedis = async (url: string): Promise<RedisClient> => {
   }
   return client
 }
+
+const newClient = (url: string): Redis =>
+  new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (attempt: number) => (attempt > 3 ? null : 100 * attempt),
+  })
 
 /** UNAVAILABLE naming the target (`describeRedis(url)`), keeping the cause. */
 export const unavailable = (target: string, e: unknown): AppError =>

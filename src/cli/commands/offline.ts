@@ -1,0 +1,83 @@
+import { AppError } from '../../core/errors.js'
+import { writeHistoricalCsv } from '../../dataset/historical-csv.js'
+import { type IngestReport, ingestCsv } from '../../offline/ingest.js'
+import { withServices } from '../../services.js'
+import { printResult } from '../output.js'
+import { listOption } from '../parse-options.js'
+import type { CommandModule } from '../program.js'
+import { makeProgress } from '../progress.js'
+
+const describeIngest = (r: IngestReport): string =>
+  [
+    `${r.source}: read ${r.rowsRead} row(s) of ${r.file}, stored ${r.rowsStored} new, rejected ${r.rowsRejected}`,
+    ...Object.entries(r.storedByView).map(([view, n]) => `  ${view}: ${n} new row(s)`),
+  ].join('\n')
+
+/** `ward ingest` and `ward historical`: the offline store's two doors. */
+export const offlineCommands: CommandModule = (program, globals) => {
+  program
+    .command('ingest')
+    .description('validate a CSV file of a source and store its rows (all or nothing by default)')
+    .argument('<source>', 'source name from features/*.yaml, e.g. heart_uci')
+    .argument('<file>', 'CSV file with a header row')
+    .option(
+      '--on-error <mode>',
+      'reject: any bad row rejects the file; skip: store good rows',
+      'reject',
+    )
+    .option('--rejects <file>', 'with --on-error skip: write bad rows here')
+    .action(async (source: string, file: string, o: { onError: string; rejects?: string }) => {
+      const opts = globals()
+      if (o.onError !== 'reject' && o.onError !== 'skip') {
+        throw new AppError(
+          'VALIDATION',
+          `--on-error must be 'reject' or 'skip', not '${o.onError}'`,
+          {
+            field: 'on-error',
+          },
+        )
+      }
+      if (o.rejects !== undefined && o.onError !== 'skip') {
+        throw new AppError('VALIDATION', '--rejects needs --on-error skip', { field: 'rejects' })
+      }
+      await withServices(opts.config, process.env, async (s) => {
+        const progress = makeProgress(`ingest ${source}`, !opts.json)
+        try {
+          const report = await ingestCsv({
+            db: await s.db(),
+            store: await s.offline(),
+            repo: await s.featureRepo(),
+            source,
+            file,
+            onError: o.onError as 'reject' | 'skip',
+            ...(o.rejects === undefined ? {} : { rejectsFile: o.rejects }),
+            onProgress: (p) => progress.update(p.bytesRead, p.totalBytes),
+          })
+          progress.stop()
+          printResult(opts, report, describeIngest(report))
+        } finally {
+          progress.stop()
+        }
+      })
+    })
+
+  program
+    .command('historical')
+    .description('point-in-time-correct features for entity rows (a training set) as CSV')
+    .requiredOption('--entities <file>', 'CSV with the join key column and event_timestamp')
+    .requiredOption('--features <refs>', 'comma-separated view:feature references')
+    .requiredOption('--out <file>', 'output CSV')
+    .action(async (o: { entities: string; features: string; out: string }) => {
+      const opts = globals()
+      await withServices(opts.config, process.env, async (s) => {
+        const report = await writeHistoricalCsv({
+          store: await s.offline(),
+          repo: await s.featureRepo(),
+          entitiesFile: o.entities,
+          refs: listOption(o.features),
+          outFile: o.out,
+        })
+        printResult(opts, { ...report, out: o.out }, `wrote ${report.rows} row(s) to ${o.out}`)
+      })
+    })
+}

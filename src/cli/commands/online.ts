@@ -1,0 +1,106 @@
+import type { MaterializeReport } from '../../online/materialize.js'
+import { materialize, materializeIncremental } from '../../online/materialize.js'
+import { type Services, withServices } from '../../services.js'
+import { printResult } from '../output.js'
+import { listOption, timestampOption } from '../parse-options.js'
+import type { CommandModule } from '../program.js'
+import { makeProgress } from '../progress.js'
+
+const describeReport = (r: MaterializeReport): string =>
+  [
+    ...r.views.map(
+      (v) =>
+        `${v.view}: ${v.rows} row(s) online (${v.skippedOlder} older than online, skipped), watermark ${v.watermark?.toISOString() ?? 'none'}`,
+    ),
+    `materialized ${r.rows} row(s) in ${r.seconds.toFixed(2)} s (${Math.round(r.rowsPerSecond)} rows/s)`,
+  ].join('\n')
+
+/** `ward materialize`, `ward materialize-incremental` and `ward get-online`. */
+export const onlineCommands: CommandModule = (program, globals) => {
+  program
+    .command('materialize')
+    .description(
+      'copy the latest row per entity with start < event time ≤ end into the online store',
+    )
+    .option('--start <time>', 'ISO 8601 lower bound (exclusive); default: no bound')
+    .requiredOption('--end <time>', 'ISO 8601 upper bound (inclusive)')
+    .option('--views <names>', 'comma-separated views (default: every feature view)')
+    .action(async (o: { start?: string; end: string; views?: string }) => {
+      const opts = globals()
+      const start = o.start === undefined ? undefined : timestampOption('start', o.start)
+      const end = timestampOption('end', o.end)
+      await withServices(opts.config, process.env, async (s) => {
+        const progress = makeProgress('materialize', !opts.json)
+        try {
+          const report = await materialize({
+            ...(await materializeInputs(s, o.views)),
+            start,
+            end,
+            onProgress: (p) => progress.update(p.totalRows),
+          })
+          progress.stop()
+          printResult(opts, report, describeReport(report))
+        } finally {
+          progress.stop()
+        }
+      })
+    })
+
+  program
+    .command('materialize-incremental')
+    .description('materialize each view from its watermark up to now')
+    .option('--views <names>', 'comma-separated views (default: every feature view)')
+    .option('--now <time>', 'ISO 8601 end instead of the current time')
+    .action(async (o: { views?: string; now?: string }) => {
+      const opts = globals()
+      const now = o.now === undefined ? new Date() : timestampOption('now', o.now)
+      await withServices(opts.config, process.env, async (s) => {
+        const progress = makeProgress('materialize', !opts.json)
+        try {
+          const report = await materializeIncremental({
+            ...(await materializeInputs(s, o.views)),
+            now,
+            onProgress: (p) => progress.update(p.totalRows),
+          })
+          progress.stop()
+          printResult(opts, report, describeReport(report))
+        } finally {
+          progress.stop()
+        }
+      })
+    })
+
+  program
+    .command('get-online')
+    .description('read the online values of some entities: present, not_found or stale')
+    .requiredOption('--features <refs>', 'comma-separated view:feature references')
+    .requiredOption('--entities <keys>', 'comma-separated entity keys')
+    .option('--now <time>', 'ISO 8601 time to judge staleness at (default: now)')
+    .action(async (o: { features: string; entities: string; now?: string }) => {
+      const opts = globals()
+      const now = o.now === undefined ? new Date() : timestampOption('now', o.now)
+      await withServices(opts.config, process.env, async (s) => {
+        const refs = (await s.featureRepo()).resolveRefs(listOption(o.features), 'feature')
+        const keys = listOption(o.entities)
+        const results = await (await s.online()).read(
+          refs.map((r) => ({ view: r.view, entityKeys: keys, fields: r.fields })),
+          now,
+        )
+        printResult(opts, results, JSON.stringify(results, null, 2))
+      })
+    })
+}
+
+const materializeInputs = async (s: Services, views: string | undefined) => {
+  const repo = await s.featureRepo()
+  const chosen =
+    views === undefined
+      ? repo.views.filter((v) => v.kind === 'feature')
+      : listOption(views).map((name) => repo.view(name))
+  return {
+    offline: await s.offline(),
+    online: await s.online(),
+    watermarks: await s.watermarks(),
+    views: chosen,
+  }
+}

@@ -1,0 +1,90 @@
+import { loadConfig, resolvePath } from './config/load.js'
+import type { Config } from './config/schema.js'
+import { connectDb, type Db } from './db/connect.js'
+import { migrateToLatest } from './db/migrate.js'
+import { loadFeatureRepo } from './features/load.js'
+import type { FeatureRepo } from './features/repo.js'
+import type { OfflineStore } from './offline/offline-store.js'
+import { createPostgresOfflineStore } from './offline/postgres-offline-store.js'
+import type { OnlineStore } from './online/online-store.js'
+import { openOnlineStore } from './online/open-online-store.js'
+import { PostgresWatermarkStore } from './online/postgres-watermark-store.js'
+import { MemoryWatermarkStore, type WatermarkStore } from './online/watermark-store.js'
+
+/**
+ * The composition root: reads config.yaml once and opens each backend on first use, so a command
+ * only connects to what it needs (`ward plan` never touches Redis). `close()` releases all.
+ */
+export interface Services {
+  readonly config: Config
+  featureRepo(): Promise<FeatureRepo>
+  db(): Promise<Db>
+  offline(): Promise<OfflineStore>
+  online(): Promise<OnlineStore>
+  watermarks(): Promise<WatermarkStore>
+  close(): Promise<void>
+}
+
+export const openServices = async (
+  configFile: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<Services> => {
+  const config = await loadConfig(configFile, env)
+  const closers: (() => Promise<void>)[] = []
+  const once = <T>(open: () => Promise<T>): (() => Promise<T>) => {
+    let p: Promise<T> | undefined
+    return () => {
+      p ??= open()
+      return p
+    }
+  }
+  const db = once(async () => {
+    const handle = await connectDb(
+      config.offline_store.type === 'pglite'
+        ? { type: 'pglite', path: resolvePath(config, config.offline_store.path) }
+        : config.offline_store,
+    )
+    closers.push(() => handle.close())
+    await migrateToLatest(handle)
+    return handle
+  })
+  const online = once(async () => {
+    const store = await openOnlineStore(config, {})
+    closers.push(() => store.close())
+    return store
+  })
+  return {
+    config,
+    featureRepo: once(() =>
+      loadFeatureRepo(resolvePath(config, config.features_dir), config.features_dir),
+    ),
+    db,
+    offline: once(async () => createPostgresOfflineStore(await db())),
+    online,
+    // Watermarks say what is online; an online store that forgets on exit must not have them
+    // outlive it, or `materialize-incremental` would skip rows that are gone.
+    watermarks: once(async () =>
+      config.online_store.type === 'memory' && config.online_store.path === undefined
+        ? new MemoryWatermarkStore()
+        : new PostgresWatermarkStore(await db()),
+    ),
+    close: async () => {
+      // Last opened, first closed.
+      for (const close of closers.reverse()) await close()
+    },
+  }
+}
+
+/** Runs `work` with services and always closes them. */
+export const withServices = async <T>(
+  configFile: string,
+  env: Readonly<Record<string, string | undefined>>,
+  work: (s: Services) => Promise<T>,
+): Promise<T> => {
+  const services = await openServices(configFile, env)
+  try {
+    return await work(services)
+  } finally {
+    await services.close()
+  }
+}

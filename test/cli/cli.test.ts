@@ -1,0 +1,201 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { makeProject, runWard, SHARED_DATA } from './run-ward.js'
+
+const HEART = path.join(SHARED_DATA, 'heart_disease_uci.csv')
+
+describe('ward CLI', () => {
+  it('lists every command in --help', async () => {
+    const dir = await makeProject()
+    const r = await runWard(dir, ['--help'])
+    expect(r.code).toBe(0)
+    for (const c of [
+      'demo',
+      'plan',
+      'apply',
+      'ingest',
+      'historical',
+      'materialize',
+      'materialize-incremental',
+      'get-online',
+      'config',
+    ]) {
+      expect(r.stdout).toMatch(new RegExp(`\\n\\s+${c}\\b`))
+    }
+  })
+
+  it('exits non-zero on an unknown command', async () => {
+    const r = await runWard(await makeProject(), ['frobnicate'])
+    expect(r.code).not.toBe(0)
+  })
+
+  describe('on a fresh project (PGlite + in-process store)', () => {
+    let dir: string
+    beforeAll(async () => {
+      dir = await makeProject()
+    })
+
+    it('plans, applies, and then has nothing left to do', async () => {
+      const plan = await runWard(dir, ['plan'])
+      expect(plan.code).toBe(0)
+      expect(plan.stdout).toMatch(/to create/)
+      const apply = await runWard(dir, ['apply', '--json'])
+      expect(apply.code).toBe(0)
+      expect((apply.json() as { written: number }).written).toBeGreaterThan(0)
+      const again = await runWard(dir, ['plan', '--json'])
+      expect((again.json() as { breaking: string[] }).breaking).toEqual([])
+      expect(again.stdout).not.toMatch(/"action":"create"/)
+    })
+
+    it('ingests the real heart file, and a second ingest adds nothing', async () => {
+      const first = await runWard(dir, ['ingest', 'heart_uci', HEART, '--json'])
+      expect(first.stderr).toBe('')
+      expect(first.code).toBe(0)
+      const r1 = first.json() as { rowsRead: number; rowsRejected: number; rowsStored: number }
+      expect(r1.rowsRead).toBe(920)
+      expect(r1.rowsRejected).toBe(0)
+      expect(r1.rowsStored).toBeGreaterThanOrEqual(920)
+      const second = await runWard(dir, ['ingest', 'heart_uci', HEART, '--json'])
+      expect((second.json() as { rowsStored: number }).rowsStored).toBe(0)
+    })
+
+    it('rejects a file with a bad row whole, naming row and column, and keeps what was stored', async () => {
+      const text = await readFile(HEART, 'utf8')
+      const lines = text.split('\n')
+      // Data row 3 gets a non-numeric age; every other row is fine (and new: ids shifted).
+      const bad = lines
+        .slice(0, 6)
+        .map((l, i) => (i === 0 ? l : l.replace(/^(\d+),/, (_m, id) => `${Number(id) + 5000},`)))
+      bad[3] = (bad[3] as string).replace(/^(\d+),(\d+),/, '$1,sixty,')
+      const file = path.join(dir, 'bad-heart.csv')
+      await writeFile(file, `${bad.join('\n')}\n`)
+      const r = await runWard(dir, ['ingest', 'heart_uci', file])
+      expect(r.code).toBe(1)
+      expect(r.stderr.trim().split('\n')).toHaveLength(1)
+      expect(r.stderr).toMatch(/row 3/)
+      expect(r.stderr).toMatch(/age/)
+      // Nothing of the bad file was stored, and the earlier ingest is intact.
+      const out = path.join(dir, 'pit.csv')
+      const entities = path.join(dir, 'entities.csv')
+      await writeFile(
+        entities,
+        'heart_patient_id,event_timestamp\n5001,2000-01-01T00:00:00Z\n1,2000-01-01T00:00:00Z\n',
+      )
+      const h = await runWard(dir, [
+        'historical',
+        '--entities',
+        entities,
+        '--features',
+        'heart:age',
+        '--out',
+        out,
+      ])
+      expect(h.stderr).toBe('')
+      const csv = (await readFile(out, 'utf8')).trim().split('\n')
+      expect(csv[0]).toBe('heart_patient_id,event_timestamp,heart:age')
+      expect(csv[1]).toBe('5001,2000-01-01T00:00:00Z,')
+      expect(csv[2]).toBe('1,2000-01-01T00:00:00Z,63')
+    })
+
+    it('names a missing column', async () => {
+      const text = await readFile(HEART, 'utf8')
+      const lines = text.split('\n').slice(0, 3)
+      const cols = (lines[0] as string).split(',')
+      const drop = cols.indexOf('chol')
+      const cut = lines.map((l) =>
+        l
+          .split(',')
+          .filter((_, i) => i !== drop)
+          .join(','),
+      )
+      const file = path.join(dir, 'no-chol.csv')
+      await writeFile(file, `${cut.join('\n')}\n`)
+      const r = await runWard(dir, ['ingest', 'heart_uci', file])
+      expect(r.code).toBe(1)
+      expect(r.stderr).toMatch(/chol/)
+    })
+
+    it('rejects an unknown feature reference by name', async () => {
+      const entities = path.join(dir, 'e.csv')
+      await writeFile(entities, 'heart_patient_id,event_timestamp\n1,2000-01-01\n')
+      const r = await runWard(dir, [
+        'historical',
+        '--entities',
+        entities,
+        '--features',
+        'heart:cholesterol',
+        '--out',
+        path.join(dir, 'x.csv'),
+      ])
+      expect(r.code).toBe(1)
+      expect(r.stderr).toMatch(/heart:cholesterol/)
+    })
+
+    it('rejects an unparseable timestamp option by its name', async () => {
+      const r = await runWard(dir, ['materialize', '--end', 'yesterday'])
+      expect(r.code).toBe(1)
+      expect(r.stderr).toMatch(/--end/)
+    })
+
+    it('materializes and serves the latest values with statuses', async () => {
+      const m = await runWard(dir, ['materialize', '--end', '2030-01-01T00:00:00Z', '--json'])
+      expect(m.stderr).toBe('')
+      expect((m.json() as { rows: number }).rows).toBeGreaterThanOrEqual(920)
+      const r = await runWard(dir, [
+        'get-online',
+        '--features',
+        'heart:age,heart:chol',
+        '--entities',
+        '1,999999',
+        '--json',
+      ])
+      const [view] = r.json() as {
+        entities: { status: string; values?: Record<string, unknown> }[]
+      }[]
+      expect(view?.entities[0]).toMatchObject({ status: 'present', values: { age: 63, chol: 233 } })
+      expect(view?.entities[1]).toMatchObject({ status: 'not_found' })
+    })
+  })
+
+  describe('when a server does not answer', () => {
+    it('names Postgres and hides the password', async () => {
+      const r = await runWard(await makeProject(), ['plan'], {
+        DATABASE_URL: 'postgres://ward:s3cret@127.0.0.1:1/ward',
+      })
+      expect(r.code).toBe(1)
+      expect(r.stderr).toMatch(/^ward: Postgres at postgres:\/\/ward:\*\*\*@127\.0\.0\.1:1\/ward/)
+      expect(r.stderr).not.toContain('s3cret')
+    })
+
+    it('names Redis and hides the password', async () => {
+      const r = await runWard(
+        await makeProject(),
+        ['get-online', '--features', 'heart:age', '--entities', '1'],
+        { REDIS_URL: 'redis://:s3cret@127.0.0.1:1/0' },
+      )
+      expect(r.code).toBe(1)
+      expect(r.stderr).toMatch(/Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1/)
+      expect(r.stderr).not.toContain('s3cret')
+    })
+  })
+
+  it('names the config file and field of a bad config', async () => {
+    const dir = await makeProject()
+    await writeFile(path.join(dir, 'config.yaml'), 'project: x\nonline_store: { type: redis }\n')
+    const r = await runWard(dir, ['plan'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/config\.yaml: online_store\.url/)
+  })
+
+  it('names the features file and field of a bad definition', async () => {
+    const dir = await makeProject()
+    await writeFile(
+      path.join(dir, 'features', 'zz-bad.yaml'),
+      'feature_views:\n  - name: broken\n    entity: nobody\n    source: heart_uci\n    fields: [{name: a, type: int}]\n',
+    )
+    const r = await runWard(dir, ['plan'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/zz-bad\.yaml: feature_views\.0\.entity/)
+  })
+})
