@@ -35,7 +35,8 @@ describe('pure numeric cores', () => {
             offences.push(`${file} → ${spec}`)
           }
         }
-        if (/\bDate\.now\(|\bMath\.random\(/.test(text)) offences.push(`${file}: clock or randomness`)
+        if (/\bDate\.now\(|\bMath\.random\(/.test(text))
+          offences.push(`${file}: clock or randomness`)
       }
     }
     expect(offences).toEqual([])

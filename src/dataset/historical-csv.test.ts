@@ -1,0 +1,110 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { testDatabases } from '../../test/support/databases.js'
+import type { Db } from '../db/connect.js'
+import { clinicFile, repoOf } from '../features/test-support.js'
+import type { OfflineStore } from '../offline/offline-store.js'
+import { createPostgresOfflineStore } from '../offline/postgres-offline-store.js'
+import { row } from '../offline/test-support/views.js'
+import { writeHistoricalCsv } from './historical-csv.js'
+
+const repo = repoOf({
+  ...clinicFile(),
+  entities: [...(clinicFile().entities as object[]), { name: 'ward_unit', join_key: 'unit_id' }],
+  sources: [
+    ...(clinicFile().sources as object[]),
+    { name: 'units', entity_columns: { unit_id: 'unit' }, event_timestamp: { column: 'ts' } },
+  ],
+  feature_views: [
+    ...(clinicFile().feature_views as object[]),
+    { name: 'beds', entity: 'ward_unit', source: 'units', fields: [{ name: 'free', type: 'int' }] },
+  ],
+})
+
+describe.each(testDatabases())('writeHistoricalCsv on $name', ({ open }) => {
+  let db: Db
+  let store: OfflineStore
+  let dir: string
+  const file = async (name: string, text: string) => {
+    const p = path.join(dir, name)
+    await writeFile(p, text)
+    return p
+  }
+  beforeAll(async () => {
+    db = await open()
+    store = createPostgresOfflineStore(db)
+    dir = await mkdtemp(path.join(tmpdir(), 'ward-hist-'))
+    await store.ensureTables([...repo.views])
+    // minute 0 = 2024-01-01T00:00Z
+    await store.writeRows(repo.view('vitals'), [
+      row('007', 0, { age: 50, chol: 5.5, smoker: true, grade: 'low', note: 'a, "b"' }),
+      row('7', 0, { age: 70, chol: null, smoker: false, grade: null, note: null }),
+    ])
+    await store.writeRows(repo.view('outcome'), [row('007', 60, { event: 1 })])
+  })
+  afterAll(async () => {
+    await db.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('writes key, event_timestamp and one column per reference, in input order, empty where none', async () => {
+    const entities = await file(
+      'entities.csv',
+      'patient_id,event_timestamp,other\n007,2024-01-01T02:00:00,x\n7,2023-12-31T23:59Z,y\n007,2024-01-01 00:30+01:00,z\n7,2024-01-02,w\n',
+    )
+    const outFile = path.join(dir, 'out.csv')
+    const report = await writeHistoricalCsv({
+      store,
+      repo,
+      entitiesFile: entities,
+      refs: ['outcome:event', 'vitals:age', 'vitals:note', 'vitals:smoker', 'vitals:chol'],
+      outFile,
+    })
+    expect(report.rows).toBe(4)
+    expect((await readFile(outFile, 'utf8')).split('\n')).toEqual([
+      'patient_id,event_timestamp,outcome:event,vitals:age,vitals:note,vitals:smoker,vitals:chol',
+      '007,2024-01-01T02:00:00,1,50,"a, ""b""",true,5.5',
+      '7,2023-12-31T23:59Z,,,,,',
+      // 00:30+01:00 is 23:30Z the day before: no value yet.
+      '007,2024-01-01 00:30+01:00,,,,,',
+      '7,2024-01-02,,70,,false,',
+      '',
+    ])
+  })
+
+  it('names the row and column of an unparseable timestamp, and writes nothing', async () => {
+    const entities = await file(
+      'bad.csv',
+      'patient_id,event_timestamp\n007,2024-01-01\n7,01/02/2024\n8,2024-02-30\n',
+    )
+    const outFile = path.join(dir, 'never.csv')
+    await expect(
+      writeHistoricalCsv({ store, repo, entitiesFile: entities, refs: ['vitals:age'], outFile }),
+    ).rejects.toThrow(
+      /bad\.csv: row 2 column 'event_timestamp': '01\/02\/2024' is not an ISO 8601 date-time; row 3 column 'event_timestamp'/,
+    )
+    await expect(readFile(outFile)).rejects.toThrow(/ENOENT/)
+  })
+
+  it('requires the join key column, known references and one entity', async () => {
+    const noKey = await file('nokey.csv', 'pid,event_timestamp\n1,2024-01-01\n')
+    const outFile = path.join(dir, 'o.csv')
+    await expect(
+      writeHistoricalCsv({ store, repo, entitiesFile: noKey, refs: ['vitals:age'], outFile }),
+    ).rejects.toThrow(/missing column\(s\) 'patient_id'/)
+    await expect(
+      writeHistoricalCsv({ store, repo, entitiesFile: noKey, refs: ['vitals:nope'], outFile }),
+    ).rejects.toThrow(/unknown feature 'vitals:nope'/)
+    await expect(
+      writeHistoricalCsv({
+        store,
+        repo,
+        entitiesFile: noKey,
+        refs: ['vitals:age', 'beds:free'],
+        outFile,
+      }),
+    ).rejects.toThrow(/features must share one entity \(vitals → patient, beds → ward_unit\)/)
+  })
+})

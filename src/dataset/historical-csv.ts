@@ -1,0 +1,151 @@
+import { once } from 'node:events'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { finished } from 'node:stream/promises'
+import { parse } from 'csv-parse'
+import { stringify } from 'csv-stringify'
+import { AppError, isAppError } from '../core/errors.js'
+import type { FeatureRepo } from '../features/repo.js'
+import { parseTimestamp } from '../features/timestamp.js'
+import type { EntityRow, FeatureValue, OfflineStore } from '../offline/offline-store.js'
+
+/** The entity file's time column, as in Feast's entity dataframes. */
+export const EVENT_TIMESTAMP_COLUMN = 'event_timestamp'
+
+export interface HistoricalCsvOptions {
+  store: OfflineStore
+  repo: FeatureRepo
+  /** CSV with the entity's join key column and `event_timestamp` (ISO 8601; no zone = UTC). */
+  entitiesFile: string
+  /** `view:feature` references; label views are allowed (training sets need labels). */
+  refs: readonly string[]
+  outFile: string
+}
+
+export interface HistoricalCsvReport {
+  rows: number
+  columns: string[]
+}
+
+/**
+ * `ward historical`: a point-in-time-correct training set as CSV. Output: the join key column,
+ * `event_timestamp` (as given), then one column per reference named as the reference; one line
+ * per entity row, in input order, duplicates kept; empty cells where no value was valid then.
+ * All references must resolve and key on one entity. Nothing is written when the input is bad.
+ */
+export const writeHistoricalCsv = async (
+  options: HistoricalCsvOptions,
+): Promise<HistoricalCsvReport> => {
+  const { repo, refs, entitiesFile } = options
+  if (refs.length === 0)
+    throw new AppError('VALIDATION', 'no features requested', { field: 'features' })
+  const groups = repo.resolveRefs(refs)
+  const entities = new Set(groups.map((g) => g.view.entity))
+  if (entities.size > 1) {
+    const list = groups.map((g) => `${g.view.name} → ${g.view.entity}`).join(', ')
+    throw new AppError('VALIDATION', `features must share one entity (${list})`, {
+      field: 'features',
+    })
+  }
+  const joinKey = repo.entity(groups[0]?.view.entity ?? '').join_key
+  const input = await readEntityFile(entitiesFile, joinKey)
+  const result = await options.store.historical({
+    entityRows: input.rows,
+    features: groups.map((g) => ({ view: g.view, fields: g.fields })),
+  })
+  const names = groups.flatMap((g) => g.fields.map((f) => `${g.view.name}:${f}`))
+  const columns = [joinKey, EVENT_TIMESTAMP_COLUMN, ...refs]
+  const out = createWriteStream(options.outFile)
+  const csv = stringify()
+  csv.pipe(out)
+  const write = async (line: string[]) => {
+    if (!csv.write(line)) await once(csv, 'drain')
+  }
+  await write(columns)
+  for (let i = 0; i < result.length; i++) {
+    const values = result[i] ?? {}
+    const byName = new Map(names.map((n) => [n, values[n] ?? null]))
+    await write([
+      input.rows[i]?.entityKey ?? '',
+      input.timestamps[i] ?? '',
+      ...refs.map((r) => cell(byName.get(r) ?? null)),
+    ])
+  }
+  csv.end()
+  await finished(out)
+  return { rows: result.length, columns }
+}
+
+const cell = (v: FeatureValue): string => (v === null ? '' : String(v))
+
+interface EntityFile {
+  rows: EntityRow[]
+  /** The `event_timestamp` cells as written, echoed to the output. */
+  timestamps: string[]
+}
+
+/** Reads the entity file; every bad row is reported (row and column), none is skipped. */
+const readEntityFile = async (file: string, joinKey: string): Promise<EntityFile> => {
+  const rows: EntityRow[] = []
+  const timestamps: string[] = []
+  const problems: string[] = []
+  let header: string[] | undefined
+  let dataRows = 0
+  let keyAt = -1
+  let tsAt = -1
+  try {
+    const parser = createReadStream(file).pipe(
+      parse({ bom: true, skip_empty_lines: true, relax_column_count: true }),
+    )
+    for await (const cells of parser as AsyncIterable<string[]>) {
+      if (!header) {
+        header = cells
+        keyAt = header.indexOf(joinKey)
+        tsAt = header.indexOf(EVENT_TIMESTAMP_COLUMN)
+        const missing = [joinKey, EVENT_TIMESTAMP_COLUMN].filter((c) => !header?.includes(c))
+        if (missing.length) {
+          throw new AppError(
+            'VALIDATION',
+            `${file}: missing column(s) ${missing.map((m) => `'${m}'`).join(', ')} (has: ${header.join(', ')})`,
+            { field: file },
+          )
+        }
+        continue
+      }
+      dataRows += 1
+      const row = dataRows
+      const key = (cells[keyAt] ?? '').trim()
+      const text = (cells[tsAt] ?? '').trim()
+      const at = parseTimestamp(text)
+      if (key === '') problems.push(`row ${row} column '${joinKey}': empty entity key`)
+      if (!at)
+        problems.push(
+          `row ${row} column '${EVENT_TIMESTAMP_COLUMN}': '${text}' is not an ISO 8601 date-time`,
+        )
+      if (key !== '' && at) {
+        rows.push({ entityKey: key, eventTs: at })
+        timestamps.push(cells[tsAt] ?? '')
+      }
+    }
+  } catch (e) {
+    if (isAppError(e)) throw e
+    const notFound = (e as { code?: unknown }).code === 'ENOENT'
+    throw new AppError(
+      notFound ? 'NOT_FOUND' : 'VALIDATION',
+      `${file}: cannot read the entity file: ${(e as Error).message}`,
+      {
+        field: file,
+        cause: e,
+      },
+    )
+  }
+  if (!header)
+    throw new AppError('VALIDATION', `${file}: empty file (no header row)`, { field: file })
+  if (problems.length) {
+    const more = problems.length > 5 ? ` (+${problems.length - 5} more)` : ''
+    throw new AppError('VALIDATION', `${file}: ${problems.slice(0, 5).join('; ')}${more}`, {
+      field: file,
+      details: problems,
+    })
+  }
+  return { rows, timestamps }
+}

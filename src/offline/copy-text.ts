@@ -1,0 +1,94 @@
+import { AppError } from '../core/errors.js'
+import type { FeatureRow, FeatureValue } from './offline-store.js'
+import { type FieldColumn, NO_CREATED_TS, type SqlType, type ViewTable } from './view-tables.js'
+
+/**
+ * Encoding of typed rows for Postgres (pure): COPY text format lines, and the per-column arrays
+ * that `unnest` inserts take. Both check each value's JS type against its column, so a caller bug
+ * surfaces as an error naming view, field and key instead of a cast failure deep in SQL.
+ * COPY text format: https://www.postgresql.org/docs/15/sql-copy.html#id-1.9.3.55.9.2
+ */
+
+const JS_TYPE: Record<SqlType, 'number' | 'boolean' | 'string'> = {
+  bigint: 'number',
+  'double precision': 'number',
+  boolean: 'boolean',
+  text: 'string',
+}
+
+const checkValue = (table: ViewTable, field: FieldColumn, row: FeatureRow): FeatureValue => {
+  const v = row.values[field.name] ?? null
+  if (v === null || typeof v === JS_TYPE[field.sqlType]) {
+    if (field.sqlType === 'bigint' && !Number.isSafeInteger(v) && v !== null) {
+      throw badValue(table, field, row, v)
+    }
+    return v
+  }
+  throw badValue(table, field, row, v)
+}
+
+const badValue = (table: ViewTable, field: FieldColumn, row: FeatureRow, v: unknown): AppError =>
+  new AppError(
+    'VALIDATION',
+    `view ${table.view}: field ${field.name} of entity '${row.entityKey}' holds ${JSON.stringify(v)}, not a ${field.type}`,
+    { field: `${table.view}.${field.name}` },
+  )
+
+// Rows of one record (one per view) and whole files often share a time: format it once.
+let lastMs = Number.NaN
+let lastIso = ''
+
+const checkDate = (table: ViewTable, row: FeatureRow, d: Date, what: string): string => {
+  const ms = d.getTime()
+  if (ms === lastMs) return lastIso
+  if (Number.isNaN(ms)) {
+    throw new AppError(
+      'VALIDATION',
+      `view ${table.view}: entity '${row.entityKey}' has an invalid ${what}`,
+      {
+        field: `${table.view}.${what}`,
+      },
+    )
+  }
+  lastMs = ms
+  lastIso = d.toISOString()
+  return lastIso
+}
+
+// Backslash, tab, newline and carriage return are the only bytes COPY text gives meaning to.
+const SPECIAL = /[\\\t\n\r]/
+const escapeText = (s: string): string =>
+  SPECIAL.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c] ?? c) : s
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' }
+
+const copyValue = (v: FeatureValue): string => {
+  if (v === null) return '\\N'
+  if (typeof v === 'string') return escapeText(v)
+  if (typeof v === 'boolean') return v ? 't' : 'f'
+  return String(v)
+}
+
+/** One COPY text line (with newline): entity_key, event_ts, created_ts, then the fields in order. */
+export const copyLine = (table: ViewTable, row: FeatureRow): string => {
+  let line = `${escapeText(row.entityKey)}\t${checkDate(table, row, row.eventTs, 'event_ts')}\t`
+  line += row.createdTs ? checkDate(table, row, row.createdTs, 'created_ts') : NO_CREATED_TS
+  for (const f of table.fields) line += `\t${copyValue(checkValue(table, f, row))}`
+  return `${line}\n`
+}
+
+/** Rows as column arrays (keys, times as ISO text, then one array per field), for `unnest`. */
+export const columnArrays = (table: ViewTable, rows: readonly FeatureRow[]): unknown[][] => {
+  const keys: string[] = []
+  const events: string[] = []
+  const created: string[] = []
+  const fields: FeatureValue[][] = table.fields.map(() => [])
+  for (const row of rows) {
+    keys.push(row.entityKey)
+    events.push(checkDate(table, row, row.eventTs, 'event_ts'))
+    created.push(row.createdTs ? checkDate(table, row, row.createdTs, 'created_ts') : NO_CREATED_TS)
+    table.fields.forEach((f, i) => {
+      fields[i]?.push(checkValue(table, f, row))
+    })
+  }
+  return [keys, events, created, ...fields]
+}
