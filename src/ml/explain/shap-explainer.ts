@@ -1,4 +1,5 @@
 import { AppError } from '../../core/errors.js'
+import { rejectNaNCells } from '../xgboost/nan-cells.js'
 
 /** Which exact TreeSHAP algorithm an explainer runs. Both give the same values. */
 export type ShapAlgorithm = 'tree-shap' | 'fast-tree-shap-v2'
@@ -21,7 +22,7 @@ export interface ShapExplainer {
   readonly expectedValue: Float64Array
   /** Bytes held by precomputed per-model tables (0 when the algorithm needs none). */
   readonly tableBytes: number
-  /** Explains one row (already mapped by `toXgbValue`, `-1` = missing). */
+  /** Explains one row (already mapped by `toXgbValue`, `-1` = missing; NaN is `VALIDATION`). */
   explainRow(row: Float32Array): Float64Array
   /** Explains `numRows` row-major rows; writes into `out` when given (length `numRows * rowWidth`). */
   explainRows(rows: Float32Array, numRows: number, out?: Float64Array): Float64Array
@@ -60,6 +61,8 @@ export const makeExplainer = (spec: {
         { field: 'rows' },
       )
     }
+    // The kernels send NaN right, the predictor left: refuse it so both always agree.
+    rejectNaNCells(rows, 0, rows.length, numFeature)
     const result = out ?? new Float64Array(numRows * rowWidth)
     if (result.length !== numRows * rowWidth) {
       throw new AppError(

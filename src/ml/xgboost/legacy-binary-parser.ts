@@ -11,7 +11,8 @@ import { buildTrees, type TreeLocation } from './legacy-tree-walk.js'
  * The bytes are untrusted: every count, index and length is checked against the bytes that
  * remain before anything is allocated, and child pointers are walked with a visited set, so
  * corrupt input ends in `AppError('CORRUPT_MODEL')` (or `UNSUPPORTED` for DART, gblinear and
- * other valid-but-foreign variants), never a crash, a hang or a huge allocation.
+ * other valid-but-foreign variants, and for trees deeper than `MAX_TREE_DEPTH`, which would
+ * make TreeSHAP's depth² tables huge), never a crash, a hang or a huge allocation.
  */
 
 /** Everything the legacy file holds besides the trees. */

@@ -1,4 +1,5 @@
 import type { ByteReader } from './byte-reader.js'
+import { checkTreeDepth } from './tree-depth-limit.js'
 
 /** Where one tree's node and stat records lie in the file (already bounds-checked). */
 export interface TreeLocation {
@@ -37,6 +38,7 @@ const LEFT_BIT = 0x80000000
  * Hostile structure is rejected: a child id out of range, a deleted child, a node reached twice
  * (cycles, shared subtrees), a parent pointer that disagrees with the walk, a split on a feature
  * the model does not have, non-finite values, or a reachable count != num_nodes - num_deleted.
+ * A tree deeper than `MAX_TREE_DEPTH` is refused as `UNSUPPORTED` once its (iterative) walk ends.
  */
 export const buildTrees = (
   r: ByteReader,
@@ -147,6 +149,7 @@ export const buildTrees = (
         nodesAt,
       )
     }
+    checkTreeDepth(`tree ${t}`, depthMax, 'model')
     treeDepth[t] = depthMax
   }
   treeOffset[trees.length] = next

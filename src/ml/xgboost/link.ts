@@ -41,17 +41,22 @@ export const sigmoid32 = (margin: number): number => f(1 / f(1 + f(Math.exp(-mar
 export const exp32 = (margin: number): number => f(Math.exp(margin))
 
 /**
- * XGBoost 0.7's `common::Softmax` in place on `v[from .. from+k)`: subtract the max, `expf`,
- * sum in float32, divide (all float32 because `v` is a Float32Array).
+ * XGBoost 0.7's `common::Softmax` (src/common/math.h) in place on `v[from .. from+k)`, with its
+ * mixed precision: the max is a float, each `rec[i] - wmax` is a float subtraction (rounded to
+ * float32 before `expf`), the exponentials are summed in a `double wsum`, and each float is
+ * divided by `(float)wsum`. Summing in float32 instead changes about half the probabilities in
+ * the last bit.
  */
 export const softmax32InPlace = (v: Float32Array, from: number, k: number): void => {
   let max = v[from] as number
   for (let j = 1; j < k; j++) max = Math.max(max, v[from + j] as number)
   let sum = 0
   for (let j = 0; j < k; j++) {
-    const e = exp32((v[from + j] as number) - max)
+    const e = exp32(f((v[from + j] as number) - max))
     v[from + j] = e
-    sum = f(sum + e)
+    sum += e
   }
-  for (let j = 0; j < k; j++) v[from + j] = (v[from + j] as number) / sum
+  const divisor = f(sum)
+  // float / float rounds once: the double quotient of two float32 values, stored as float32.
+  for (let j = 0; j < k; j++) v[from + j] = (v[from + j] as number) / divisor
 }

@@ -2,12 +2,14 @@ import { AppError } from '../../core/errors.js'
 import type { TreeEnsemble } from './ensemble.js'
 import { MAX_FEATURES, MAX_GROUPS } from './legacy-binary-parser.js'
 import { BASE_MARGIN_ATTRIBUTE, LOGIT_BASE, OBJECTIVE_ATTRIBUTE } from './model-json.js'
+import { checkTreeDepth } from './tree-depth-limit.js'
 
 /**
  * Reads an XGBoost 1.x JSON model (as written by `writeModelJson` or by native
  * `Booster.save_model('m.json')`, gbtree only) into a {@link TreeEnsemble}. Trees are walked from
  * the root and renumbered in depth-first pre-order, so deleted slots vanish and the result of
- * reading Ward's own export equals the ensemble that was written.
+ * reading Ward's own export equals the ensemble that was written. The walk is iterative and a
+ * tree deeper than `MAX_TREE_DEPTH` is refused (`UNSUPPORTED`).
  *
  * The base margin comes from the `ward_base_margin` attribute when present (exact), otherwise
  * from `base_score` through the objective's `ProbToMargin` in float32.
@@ -165,6 +167,7 @@ const readTree = (t: unknown, at: string, numFeature: number): JsonTree => {
       fail(at, `node ${id} splits on a missing feature`)
     stack.push([r, depth + 1], [l, depth + 1])
   }
+  checkTreeDepth(at, out.depth, at)
   return out
 }
 

@@ -3,13 +3,15 @@ import { type CompiledForest, compiledForest } from './compiled-forest.js'
 import type { TreeEnsemble } from './ensemble.js'
 import { exp32, linkOf, predictsClassIndex, sigmoid32, softmax32InPlace } from './link.js'
 import { MISSING } from './missing.js'
+import { rejectNaNCells } from './nan-cells.js'
 
 /**
  * Margin and prediction for gradient-boosted trees with XGBoost 0.7's exact arithmetic (the
  * version ml-xgboost compiles; see ../shared/reference/xgboost-legacy-binary-format.md):
  *
  * - input is float32 already mapped by `toXgbValue`/`toXgbMatrix`, so exactly -1 is missing
- *   and follows the node's default branch;
+ *   and follows the node's default branch; a NaN cell is refused (`VALIDATION`, one scan before
+ *   the trees) rather than routed, so the hot loops need no NaN test;
  * - otherwise `x < threshold` (both float32) goes left;
  * - per output group the leaves are summed in float32 in tree order starting at 0, and only then
  *   the base margin is added: `base + (((0 + t0) + t1) + ...)`. (XGBoost 1.x starts from the
@@ -27,6 +29,7 @@ const checkInput = (model: TreeEnsemble, x: Float32Array, numRows: number): void
       { field: 'rows' },
     )
   }
+  rejectNaNCells(x, 0, x.length, model.numFeature)
 }
 
 /**
@@ -119,8 +122,9 @@ export const predictMargins = (
 
 /**
  * Margins of one row starting at `rowStart` in `x`, written to `out[0..numGroup)` (no
- * allocation). Same arithmetic as {@link predictMargins}; here four trees are walked together
- * (independent chains again) and their leaves are still added in tree order.
+ * allocation; `rowStart` an integer offset, NaN cells refused). Same arithmetic as
+ * {@link predictMargins}; here four trees are walked together (independent chains again) and
+ * their leaves are still added in tree order.
  */
 export const predictRowMargins = (
   model: TreeEnsemble,
@@ -128,11 +132,17 @@ export const predictRowMargins = (
   rowStart: number,
   out: Float32Array,
 ): Float32Array => {
-  if (rowStart < 0 || rowStart + model.numFeature > x.length || out.length < model.numGroup) {
+  if (
+    !Number.isInteger(rowStart) ||
+    rowStart < 0 ||
+    rowStart + model.numFeature > x.length ||
+    out.length < model.numGroup
+  ) {
     throw new AppError('VALIDATION', `row at ${rowStart} or output buffer out of range`, {
       field: 'rows',
     })
   }
+  rejectNaNCells(x, rowStart, rowStart + model.numFeature, model.numFeature)
   out.fill(0, 0, model.numGroup)
   const f = compiledForest(model)
   const { leafValue, treeGroup } = model
