@@ -9,6 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { mulberry32 } from '../src/core/random.js'
 import { createExplainer } from '../src/ml/explain/explainer.js'
 import type { ShapExplainer } from '../src/ml/explain/shap-explainer.js'
 import { parseLegacyModel } from '../src/ml/xgboost/legacy-binary-parser.js'
@@ -21,16 +22,8 @@ const TRAIN_ROWS = 4000
 const BATCH_ROWS = 1000
 const SINGLE_ROWS = 300
 
-/** Deterministic PRNG (mulberry32) so every run benches the same data. */
-const prng = (seed: number): (() => number) => {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = Math.imul(s ^ (s >>> 15), s | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+// Seeded so every run benches the same data.
+const prng = mulberry32
 
 /** Numeric rows with a nonlinear target on many features; 5% cells missing (-1). */
 const synthetic = (numFeature: number, numRows: number, seed: number): number[][] => {

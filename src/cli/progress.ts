@@ -29,6 +29,7 @@ export const makeProgress = (label: string, enabled: boolean): Progress => {
     },
     stop() {
       if (started) bar.stop()
+      started = false
     },
   }
 }

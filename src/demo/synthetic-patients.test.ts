@@ -4,10 +4,10 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'csv-parse/sync'
 import { describe, expect, it } from 'vitest'
+import { mulberry32 } from '../core/random.js'
 import { loadFeatureRepo } from '../features/load.js'
 import { makeRowConverter } from '../offline/convert-row.js'
 import {
-  mulberry32,
   SYNTHETIC_FILES,
   type SyntheticSource,
   syntheticCsvs,

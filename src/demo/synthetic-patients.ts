@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { mulberry32 } from '../core/random.js'
 
 /**
  * SYNTHETIC demo data: invented patients, no real person behind any row. File names start with
@@ -34,21 +35,6 @@ export type SyntheticSource = keyof typeof SYNTHETIC_FILES
 
 const DAY_MS = 86_400_000
 const DEFAULT_START = Date.UTC(2022, 0, 3)
-
-/**
- * mulberry32 (Tommy Ettinger's 32-bit generator, public domain): small, fast, and good enough for
- * demo data; returns uniforms in [0, 1).
- */
-export const mulberry32 = (seed: number): (() => number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 interface Random {
   uniform(lo: number, hi: number): number

@@ -1,7 +1,7 @@
 import type { MaterializeReport } from '../../online/materialize.js'
 import { materialize, materializeIncremental } from '../../online/materialize.js'
-import { type Services, withServices } from '../../services.js'
-import { printResult } from '../output.js'
+import { withServices } from '../../services.js'
+import { type GlobalOptions, printResult } from '../output.js'
 import { listOption, timestampOption } from '../parse-options.js'
 import type { CommandModule } from '../program.js'
 import { makeProgress } from '../progress.js'
@@ -26,24 +26,11 @@ export const onlineCommands: CommandModule = (program, globals) => {
     .requiredOption('--end <time>', 'ISO 8601 upper bound (inclusive)')
     .option('--views <names>', 'comma-separated views (default: every feature view)')
     .action(async (o: { start?: string; end: string; views?: string }) => {
-      const opts = globals()
       const start = o.start === undefined ? undefined : timestampOption('start', o.start)
       const end = timestampOption('end', o.end)
-      await withServices(opts.config, process.env, async (s) => {
-        const progress = makeProgress('materialize', !opts.json)
-        try {
-          const report = await materialize({
-            ...(await materializeInputs(s, o.views)),
-            start,
-            end,
-            onProgress: (p) => progress.update(p.totalRows),
-          })
-          progress.stop()
-          printResult(opts, report, describeReport(report))
-        } finally {
-          progress.stop()
-        }
-      })
+      await runMaterialization(globals(), o.views, (inputs) =>
+        materialize({ ...inputs, start, end }),
+      )
     })
 
   program
@@ -52,22 +39,10 @@ export const onlineCommands: CommandModule = (program, globals) => {
     .option('--views <names>', 'comma-separated views (default: every feature view)')
     .option('--now <time>', 'ISO 8601 end instead of the current time')
     .action(async (o: { views?: string; now?: string }) => {
-      const opts = globals()
       const now = o.now === undefined ? new Date() : timestampOption('now', o.now)
-      await withServices(opts.config, process.env, async (s) => {
-        const progress = makeProgress('materialize', !opts.json)
-        try {
-          const report = await materializeIncremental({
-            ...(await materializeInputs(s, o.views)),
-            now,
-            onProgress: (p) => progress.update(p.totalRows),
-          })
-          progress.stop()
-          printResult(opts, report, describeReport(report))
-        } finally {
-          progress.stop()
-        }
-      })
+      await runMaterialization(globals(), o.views, (inputs) =>
+        materializeIncremental({ ...inputs, now }),
+      )
     })
 
   program
@@ -91,16 +66,33 @@ export const onlineCommands: CommandModule = (program, globals) => {
     })
 }
 
-const materializeInputs = async (s: Services, views: string | undefined) => {
-  const repo = await s.featureRepo()
-  const chosen =
-    views === undefined
-      ? repo.views.filter((v) => v.kind === 'feature')
-      : listOption(views).map((name) => repo.view(name))
-  return {
-    offline: await s.offline(),
-    online: await s.online(),
-    watermarks: await s.watermarks(),
-    views: chosen,
-  }
+type MaterializeInputs = Parameters<typeof materialize>[0]
+
+/** Opens what materialization needs, shows progress, runs it and prints the report. */
+const runMaterialization = async (
+  opts: GlobalOptions,
+  views: string | undefined,
+  run: (inputs: Omit<MaterializeInputs, 'start' | 'end'>) => Promise<MaterializeReport>,
+): Promise<void> => {
+  await withServices(opts.config, process.env, async (s) => {
+    const repo = await s.featureRepo()
+    const chosen =
+      views === undefined
+        ? repo.views.filter((v) => v.kind === 'feature')
+        : listOption(views).map((name) => repo.view(name))
+    const progress = makeProgress('materialize', !opts.json)
+    try {
+      const report = await run({
+        offline: await s.offline(),
+        online: await s.online(),
+        watermarks: await s.watermarks(),
+        views: chosen,
+        onProgress: (p) => progress.update(p.totalRows),
+      })
+      progress.stop()
+      printResult(opts, report, describeReport(report))
+    } finally {
+      progress.stop()
+    }
+  })
 }

@@ -1,21 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { readGoldenModel } from '../../../test/golden/golden-format.js'
 import { isAppError } from '../../core/errors.js'
+import { mulberry32 } from '../../core/random.js'
 import type { TreeEnsemble } from './ensemble.js'
 import { parseLegacyModel } from './legacy-binary-parser.js'
 import { predict } from './predict.js'
 
-/** mulberry32: a small seeded PRNG so every run mutates the same way. */
-const prng = (seed: number) => {
-  let a = seed >>> 0
-  return (): number => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+// Seeded so every run mutates the same way.
+const prng = mulberry32
 
 const INTERESTING = [0, 1, -1, 2, 3, 7, 0x7fffffff, -0x80000000, 0xffff, 1e6, 0x3f800000]
 

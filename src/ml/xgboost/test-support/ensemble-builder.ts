@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../../core/random.js'
 import type { TreeEnsemble } from '../ensemble.js'
 
 /** A leaf of a hand-written test tree. */
@@ -93,17 +94,8 @@ export const buildEnsemble = (
   }
 }
 
-/** A seeded PRNG (mulberry32) returning floats in [0, 1). */
-export const seededRandom = (seed: number): (() => number) => {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A seeded PRNG returning floats in [0, 1). */
+export const seededRandom = mulberry32
 
 export interface RandomTreeOptions {
   readonly numFeature: number
