@@ -19,8 +19,10 @@ COPY --chown=node:node bin ./bin
 COPY --chown=node:node features ./features
 COPY --chown=node:node models ./models
 COPY --chown=node:node governance ./governance
+# PGlite data and the online-store snapshot live here unless DATABASE_URL/REDIS_URL are set.
+RUN mkdir -p /app/.ward && chown node:node /app/.ward
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "bin/ward.js", "serve"]
+CMD ["node", "bin/ward.js", "serve", "--host", "0.0.0.0"]

@@ -3,6 +3,7 @@ import { demoCommand } from './commands/demo.js'
 import { featuresCommands } from './commands/features.js'
 import { offlineCommands } from './commands/offline.js'
 import { onlineCommands } from './commands/online.js'
+import { serveCommand } from './commands/serve.js'
 import type { CommandModule } from './program.js'
 
 /** Every `ward` command, in the order `ward --help` lists them. */
@@ -11,5 +12,6 @@ export const COMMANDS: CommandModule[] = [
   featuresCommands,
   offlineCommands,
   onlineCommands,
+  serveCommand,
   configCommand,
 ]

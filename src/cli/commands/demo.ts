@@ -12,6 +12,7 @@ import { materialize } from '../../online/materialize.js'
 import { withServices } from '../../services.js'
 import { printResult } from '../output.js'
 import type { CommandModule } from '../program.js'
+import { serveUntilStopped, withServeOptions } from './serve.js'
 
 const DAY_MS = 86_400_000
 
@@ -37,12 +38,17 @@ const DEMO_FEATURES = [
  * latest values online. Training and serving are later issues; the demo says so and stops there.
  */
 export const demoCommand: CommandModule = (program, globals) => {
-  program
-    .command('demo')
-    .description('bootstrap the SYNTHETIC demo: generate → apply → ingest → training set → online')
-    .option('--seed <n>', 'seed of the synthetic generator', '42')
-    .option('--patients <n>', 'number of synthetic patients', '500')
-    .action(async (o: { seed: string; patients: string }) => {
+  withServeOptions(
+    program
+      .command('demo')
+      .description(
+        'bootstrap the SYNTHETIC demo (generate → apply → ingest → training set → online), then serve',
+      )
+      .option('--seed <n>', 'seed of the synthetic generator', '42')
+      .option('--patients <n>', 'number of synthetic patients', '500')
+      .option('--no-serve', 'stop after the bootstrap instead of serving the API'),
+  ).action(
+    async (o: { seed: string; patients: string; serve: boolean; port: string; host: string }) => {
       const opts = globals()
       const say = (line: string) => {
         if (!opts.json) process.stderr.write(`${line}\n`)
@@ -96,7 +102,7 @@ export const demoCommand: CommandModule = (program, globals) => {
           ingested,
           trainingSet: { file: trainingSet, rows: historical.rows },
           materialized: online.rows,
-          next: 'Training, the model registry and the prediction API are open issues; the demo stops after the feature store.',
+          next: 'Training, the model registry and explained predictions are open issues: the API serves feature-store reads for now.',
         }
         printResult(
           opts,
@@ -107,8 +113,10 @@ export const demoCommand: CommandModule = (program, globals) => {
             summary.next,
           ].join('\n'),
         )
+        if (o.serve) await serveUntilStopped(s, o)
       })
-    })
+    },
+  )
 }
 
 /** Entity rows for the training set: one per outcome, as of the outcome's time. */
