@@ -61,7 +61,8 @@ const escapeText = (s: string): string =>
   SPECIAL.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c] ?? c) : s
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' }
 
-const copyValue = (v: FeatureValue): string => {
+/** One value as COPY text: `\\N` for null, `t`/`f`, numbers as JS writes them, escaped text. */
+export const copyText = (v: FeatureValue): string => {
   if (v === null) return '\\N'
   if (typeof v === 'string') return escapeText(v)
   if (typeof v === 'boolean') return v ? 't' : 'f'
@@ -72,7 +73,7 @@ const copyValue = (v: FeatureValue): string => {
 export const copyLine = (table: ViewTable, row: FeatureRow): string => {
   let line = `${escapeText(row.entityKey)}\t${checkDate(table, row, row.eventTs, 'event_ts')}\t`
   line += row.createdTs ? checkDate(table, row, row.createdTs, 'created_ts') : NO_CREATED_TS
-  for (const f of table.fields) line += `\t${copyValue(checkValue(table, f, row))}`
+  for (const f of table.fields) line += `\t${copyText(checkValue(table, f, row))}`
   return `${line}\n`
 }
 

@@ -89,6 +89,42 @@ describe.each(testDatabases())('ingestCsv on $name', ({ open }) => {
     ])
   })
 
+  it('keeps the first row of a key repeated in a file, into an empty and into a filled table', async () => {
+    // Views of their own, so their tables start empty (COPY straight in) and are filled after.
+    const own = clinicFile()
+    const rename = (views: unknown, name: string) =>
+      (views as object[]).map((v) => ({ ...v, name }))
+    const dupRepo = repoOf({
+      ...own,
+      sources: [{ ...(own.sources as object[])[0], created_timestamp_column: 'written' }],
+      feature_views: rename(own.feature_views, 'dup_vitals'),
+      label_views: rename(own.label_views, 'dup_outcome'),
+    })
+    const lines = (ages: number[]) =>
+      ages.map((age, i) => `d${i % 2},2024-05-01,,${age},1.0,true,low,,0,`)
+    const first = await file('dup1.csv', `${[HEADER, ...lines([30, 31, 32])].join('\r\n')}\r\n`)
+    const one = await ingestCsv({ db, store, repo: dupRepo, source: 'clinic', file: first })
+    expect(one).toMatchObject({ rowsRead: 3, rowsStored: 4 })
+    const second = await file(
+      'dup2.csv',
+      `${[HEADER, ...lines([40, 41]), 'd2,2024-05-01,,50,1.0,true,low,,0,', 'd2,2024-05-01,,51,1.0,true,low,,0,'].join('\n')}\n`,
+    )
+    const two = await ingestCsv({ db, store, repo: dupRepo, source: 'clinic', file: second })
+    expect(two).toMatchObject({ rowsRead: 4, rowsStored: 2, storedByView: { dup_vitals: 1 } })
+    const stored: FeatureRow[] = []
+    for await (const page of store.latestRows(
+      dupRepo.view('dup_vitals'),
+      undefined,
+      new Date('2100-01-01'),
+    ))
+      stored.push(...page)
+    expect(Object.fromEntries(stored.map((r) => [r.entityKey, r.values.age]))).toEqual({
+      d0: 30,
+      d1: 31,
+      d2: 50,
+    })
+  })
+
   it('names a missing column and stores nothing', async () => {
     const before = await ingestions()
     const f = await file(

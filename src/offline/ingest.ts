@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
-import { parse } from 'csv-parse'
 import { AppError, isAppError } from '../core/errors.js'
 import type { Db } from '../db/connect.js'
 import type { FeatureRepo } from '../features/repo.js'
 import { checkHeader, makeRowConverter, type RowError } from './convert-row.js'
+import { makeRecordEncoder, type RecordEncoder } from './copy-encoder.js'
+import { type CsvInput, openCsv } from './csv-input.js'
 import type { OfflineStore } from './offline-store.js'
 import { openRejectsWriter, type RejectsWriter } from './rejects-file.js'
 import { openRowWriter } from './row-writer.js'
@@ -49,6 +48,8 @@ export interface IngestReport {
 }
 
 const PROGRESS_EVERY = 10_000
+/** Small batches keep the server busy while rows are read, and leave little for the end. */
+const FLUSH_CHECK_EVERY = 1_000
 /** Errors quoted in the thrown message; all of them are in `details`. */
 const ERRORS_IN_MESSAGE = 5
 
@@ -85,44 +86,59 @@ export const ingestCsv = async (options: IngestOptions): Promise<IngestReport> =
     return await inSession(db, async (s) => {
       const writer = await openRowWriter(s, tables)
       // Opened only now: a parse error must find the loop below listening.
-      csv = openCsv(file)
+      csv = await openCsv(file)
       let header: string[] | undefined
       let template: Record<string, string> = {}
+      let encode: RecordEncoder | undefined
+      const viewNames = views.map((v) => v.name)
       for await (const cells of csv.records) {
         if (!header) {
           header = cells
           checkHeader(repo, source, header)
           template = Object.fromEntries(header.map((h) => [h, '']))
+          if (writer.takesLines) encode = makeRecordEncoder(repo, source, header)
           if (onError === 'skip' && options.rejectsFile) {
             rejects = await openRejectsWriter(options.rejectsFile, header)
           }
           continue
         }
         rowsRead += 1
-        // Copying a template keeps every record's shape (hidden class) the same: faster lookups.
-        const record: Record<string, string> = { ...template }
-        for (let i = 0; i < header.length; i++) record[header[i] as string] = cells[i] as string
-        const result =
-          cells.length === header.length
-            ? convert(record, rowsRead)
-            : {
-                ok: false as const,
-                errors: [fieldCountError(rowsRead, cells.length, header.length)],
-              }
-        if (result.ok) {
-          // Once a rejecting ingest has seen a bad row, the rest is only validated.
+        // Fast path (Postgres): a good record goes straight to COPY lines, no row objects.
+        const encoded =
+          encode && cells.length === header.length ? encode(cells, rowsRead) : undefined
+        if (encoded) {
           if (onError === 'skip' || errors.length === 0) {
-            for (const r of result.rows) writer.add(r.view, r.row)
+            for (let v = 0; v < viewNames.length; v++) {
+              const line = encoded.lines[v]
+              if (line !== undefined)
+                writer.addLine(viewNames[v] as string, encoded.keys[v] as string, line)
+            }
           }
         } else {
-          rowsRejected += 1
-          for (const e of result.errors) errors.push(e)
-          if (rejects) await rejects.write(cells, result.errors)
+          // Copying a template keeps every record's shape (hidden class) the same: faster lookups.
+          const record: Record<string, string> = { ...template }
+          for (let i = 0; i < header.length; i++) record[header[i] as string] = cells[i] as string
+          const result =
+            cells.length === header.length
+              ? convert(record, rowsRead)
+              : {
+                  ok: false as const,
+                  errors: [fieldCountError(rowsRead, cells.length, header.length)],
+                }
+          if (result.ok) {
+            // Once a rejecting ingest has seen a bad row, the rest is only validated.
+            if (onError === 'skip' || errors.length === 0) {
+              for (const r of result.rows) writer.add(r.view, r.row)
+            }
+          } else {
+            rowsRejected += 1
+            for (const e of result.errors) errors.push(e)
+            if (rejects) await rejects.write(cells, result.errors)
+          }
         }
-        if (rowsRead % PROGRESS_EVERY === 0) {
-          await writer.flushIfFull()
+        if (rowsRead % FLUSH_CHECK_EVERY === 0) await writer.flushIfFull()
+        if (rowsRead % PROGRESS_EVERY === 0)
           options.onProgress?.({ rowsRead, bytesRead: csv.bytesRead(), totalBytes })
-        }
       }
       if (!header)
         throw new AppError('VALIDATION', `${file}: empty file (no header row)`, { field: file })
@@ -160,40 +176,6 @@ const fileSize = async (file: string): Promise<number> => {
       field: file,
       cause: e,
     })
-  }
-}
-
-interface CsvInput {
-  records: AsyncIterable<string[]>
-  bytesRead(): number
-  /** The file's sha256; only once every record has been read. */
-  sha256(): string
-  close(): void
-}
-
-/** Streams a CSV file as arrays of cells (BOM dropped, CRLF fine), hashing the bytes on the way. */
-const openCsv = (file: string): CsvInput => {
-  const hash = createHash('sha256')
-  let bytes = 0
-  const input = createReadStream(file, { highWaterMark: 1 << 20 })
-  input.on('data', (chunk) => {
-    hash.update(chunk)
-    bytes += chunk.length
-  })
-  const parser = input.pipe(
-    parse({
-      bom: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-      max_record_size: 1 << 20,
-    }),
-  )
-  input.on('error', (e) => parser.destroy(e))
-  return {
-    records: parser as AsyncIterable<string[]>,
-    bytesRead: () => bytes,
-    sha256: () => hash.digest('hex'),
-    close: () => input.destroy(),
   }
 }
 

@@ -1,0 +1,115 @@
+import { ROW_NUMBER_COLUMN } from '../features/cross-check.js'
+import { CellRejection, compileFieldParser, type FieldParser } from '../features/field-parser.js'
+import type { FeatureRepo } from '../features/repo.js'
+import { parseTimestamp } from '../features/timestamp.js'
+import { copyText } from './copy-text.js'
+import { NO_CREATED_TS } from './view-tables.js'
+
+/**
+ * The Postgres ingest's fast path (pure): one CSV record (cells in header order) straight to one
+ * COPY text line per view, with no per-row objects in between. It accepts exactly the records
+ * `makeRowConverter` accepts and encodes exactly what `copyLine` would encode for its rows; for
+ * any record it cannot accept it returns `undefined`, and the caller asks `makeRowConverter` for
+ * the errors, so every error message has one source.
+ */
+export interface EncodedRecord {
+  /** Primary-key identity shared by the record's rows (for dropping repeated keys). */
+  keys: readonly string[]
+  /** One COPY text line (with newline) per view, in `views` order; undefined: no row. */
+  lines: readonly (string | undefined)[]
+}
+
+export type RecordEncoder = (
+  cells: readonly string[],
+  rowNumber: number,
+) => EncodedRecord | undefined
+
+interface EncodedField {
+  cell: number
+  parse: FieldParser
+}
+
+/** Compiles the encoder of `sourceName` for a file with `header` (checked by `checkHeader`). */
+export const makeRecordEncoder = (
+  repo: FeatureRepo,
+  sourceName: string,
+  header: readonly string[],
+): RecordEncoder => {
+  const source = repo.source(sourceName)
+  const missing = new Set(source.missing_values)
+  const at = (column: string): number => header.indexOf(column)
+  const keyColumns = Object.entries(source.entity_columns).map(([joinKey, column]) => ({
+    joinKey,
+    cell: column === ROW_NUMBER_COLUMN ? -1 : at(column),
+    int: repo.entities.some((e) => e.join_key === joinKey && e.type === 'int'),
+  }))
+  const views = repo.viewsOfSource(source.name).map((v) => ({
+    keyIndex: keyColumns.findIndex((k) => k.joinKey === repo.entity(v.entity).join_key),
+    fields: v.fields.map(
+      (f): EncodedField => ({
+        cell: at(f.column ?? f.name),
+        parse: compileFieldParser(f, source.missing_values),
+      }),
+    ),
+  }))
+  const spec = source.event_timestamp
+  const fixedEvent = 'fixed' in spec ? parseTimestamp(spec.fixed) : undefined
+  const eventCell = 'column' in spec ? at(spec.column) : -1
+  const createdCell = source.created_timestamp_column ? at(source.created_timestamp_column) : -1
+  const times = new TimeText()
+
+  return (cells, rowNumber) => {
+    const keys: string[] = []
+    for (const k of keyColumns) {
+      const key = k.cell < 0 ? String(rowNumber) : (cells[k.cell] ?? '').trim()
+      if (key === '' || missing.has(key) || (k.int && !INT_KEY.test(key))) return undefined
+      keys.push(key)
+    }
+    const keyTexts: string[] = []
+    const event = eventCell < 0 ? fixedEvent : parseTimestamp((cells[eventCell] ?? '').trim())
+    if (!event) return undefined
+    let created = NO_CREATED_TS
+    if (createdCell >= 0) {
+      const cell = (cells[createdCell] ?? '').trim()
+      if (!missing.has(cell)) {
+        const d = parseTimestamp(cell)
+        if (!d) return undefined
+        created = times.iso(d)
+      }
+    }
+    const stamp = `${times.iso(event)}\t${created}`
+    // One identity string per key column, shared by the views: hashed once, not once per view.
+    for (const key of keys) keyTexts.push(`${stamp}\t${key}`)
+    const lines: (string | undefined)[] = []
+    const viewKeys: string[] = []
+    for (const v of views) {
+      let line = ''
+      for (const f of v.fields) {
+        const value = f.parse(cells[f.cell] ?? '')
+        if (value instanceof CellRejection) return undefined
+        line += `\t${copyText(value)}`
+      }
+      const key = keys[v.keyIndex]
+      lines.push(key === undefined ? undefined : `${copyText(key)}\t${stamp}${line}\n`)
+      viewKeys.push(keyTexts[v.keyIndex] ?? '')
+    }
+    return { keys: viewKeys, lines }
+  }
+}
+
+/** Same rule as `makeRowConverter`: keys of an `int` entity are plain digits, optional `-`. */
+const INT_KEY = /^-?\d+$/
+
+/** ISO text of instants; files repeat times (a fixed event time), so the last one is kept. */
+class TimeText {
+  private ms = Number.NaN
+  private text = ''
+  iso(d: Date): string {
+    const ms = d.getTime()
+    if (ms !== this.ms) {
+      this.ms = ms
+      this.text = d.toISOString()
+    }
+    return this.text
+  }
+}

@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { testDatabases } from '../../test/support/databases.js'
+import type { Db } from '../db/connect.js'
+import type { FeatureRow } from './offline-store.js'
+import { createPostgresOfflineStore } from './postgres-offline-store.js'
+import { openRowWriter } from './row-writer.js'
+import { inSession } from './session.js'
+import { at, row, testView } from './test-support/views.js'
+import { viewTable } from './view-tables.js'
+
+describe.each(testDatabases())('row writer on $name', ({ open }) => {
+  let db: Db
+  beforeAll(async () => {
+    db = await open()
+  })
+  afterAll(async () => {
+    await db.close()
+  })
+
+  it('keeps the first row of a repeated key when there are more keys than it remembers', async () => {
+    const store = createPostgresOfflineStore(db)
+    const v = testView('overflow', [{ name: 'n', type: 'int' }])
+    await store.ensureTables([v])
+    const rows: FeatureRow[] = [
+      row('k1', 1, { n: 1 }),
+      row('k2', 1, { n: 2 }),
+      // From here on (2 keys remembered, every row flushed alone) repeats are left to SQL.
+      row('k1', 1, { n: 3 }),
+      row('k3', 1, { n: 4 }),
+      row('k3', 1, { n: 5 }),
+      row('k2', 2, { n: 6 }),
+    ]
+    const stored = await inSession(db, async (s) => {
+      const writer = await openRowWriter(s, [viewTable(v)], { keysInMemory: 2, flushBytes: 1 })
+      for (const r of rows) {
+        writer.add(v.name, r)
+        await writer.flushIfFull()
+      }
+      return (await writer.finish()).get(v.name)
+    })
+    expect(stored).toBe(4)
+    const got: FeatureRow[] = []
+    for await (const page of store.latestRows(v, undefined, at(10))) got.push(...page)
+    expect(Object.fromEntries(got.map((r) => [r.entityKey, r.values.n]))).toEqual({
+      k1: 1,
+      k2: 6,
+      k3: 4,
+    })
+  })
+})
