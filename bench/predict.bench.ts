@@ -1,7 +1,12 @@
 /**
- * Batch prediction speed: Ward's predictor (src/ml/xgboost/predict.ts) vs ml-xgboost 1.1.2's own
- * `predict` on the same model and rows (the golden models of test/golden). Run by bench/run.ts,
- * or alone: `npx tsx -e "import('./bench/predict.bench.ts').then(async m => console.log(await m.run()))"`.
+ * Prediction speed: Ward's predictor (src/ml/xgboost/predict.ts) vs ml-xgboost 1.1.2's own
+ * `predict` on the same model and rows (the golden models of test/golden), two ways:
+ *
+ * - batch: all rows in one call (ml-xgboost's `predict(rows)` loops its per-row predict inside);
+ * - per call: one row per call, as the online path scores (ml-xgboost `predict([row])` vs Ward
+ *   `predictRowMargins` + `applyLinkInPlace`).
+ *
+ * Run by bench/run.ts, or alone: `npm run bench -- predict`.
  */
 
 import { parseLegacyModel } from '../src/ml/xgboost/legacy-binary-parser.js'
@@ -33,17 +38,19 @@ const median = (v: number[]): number => {
   return s[Math.floor((s.length - 1) / 2)] as number
 }
 
+/** Rows per second (batch) and microseconds per one-row call, medians over rounds. */
 interface Row {
   model: string
   rows: number
   oursBatch: number
-  oursSingle: number
-  mlxgb: number
+  mlxgbBatch: number
+  oursCallUs: number
+  mlxgbCallUs: number
 }
 
 /**
- * Rows per second of the three contenders, measured in alternating rounds (the machine is
- * shared and noisy: alternating keeps the ratios fair) and reported as medians.
+ * The four contenders measured in alternating rounds (the machine is shared and noisy:
+ * alternating keeps the ratios fair) and reported as medians. A sink keeps the results alive.
  */
 const measure = (XGBoost: MlXgbClass, name: string, mlxgbRows: number, rounds = 5): Row => {
   const bytes = readGoldenModel(name)
@@ -51,40 +58,47 @@ const measure = (XGBoost: MlXgbClass, name: string, mlxgbRows: number, rounds = 
   const inputs = readGoldenJson<GoldenInputs>(name, 'inputs.json')
   const x = goldenMatrix(inputs)
   const n = inputs.rows.length
+  const nf = model.numFeature
   const out = new Float32Array(model.numGroup)
   const booster = XGBoost.load({
     name: 'ml-xgboost',
     model: Array.from(new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length)),
     options: {},
   })
-  const some = toRowArrays(x.subarray(0, mlxgbRows * model.numFeature), model.numFeature)
-  const batch: number[] = []
-  const single: number[] = []
-  const ml: number[] = []
+  const some = toRowArrays(x.subarray(0, mlxgbRows * nf), nf)
+  const oneRowCalls = some.map((r) => [r])
+  let sink = 0
+  const oursBatch: number[] = []
+  const mlBatch: number[] = []
+  const oursCall: number[] = []
+  const mlCall: number[] = []
   try {
     for (let i = 0; i < rounds; i++) {
-      batch.push(n / (timeIt(() => predict(model, x, n), 250) / 1000))
-      single.push(
-        n /
-          (timeIt(() => {
-            for (let r = 0; r < n; r++) {
-              predictRowMargins(model, x, r * model.numFeature, out)
-              applyLinkInPlace(model.objective, model.numGroup, out)
-            }
-          }, 250) /
-            1000),
-      )
-      ml.push(mlxgbRows / (timeIt(() => booster.predict(some), 250) / 1000))
+      oursBatch.push(n / (timeIt(() => predict(model, x, n), 250) / 1000))
+      mlBatch.push(mlxgbRows / (timeIt(() => booster.predict(some), 250) / 1000))
+      const oursMs = timeIt(() => {
+        for (let r = 0; r < n; r++) {
+          predictRowMargins(model, x, r * nf, out)
+          sink += applyLinkInPlace(model.objective, model.numGroup, out)[0] as number
+        }
+      }, 250)
+      oursCall.push((oursMs * 1000) / n)
+      const mlMs = timeIt(() => {
+        for (const one of oneRowCalls) sink += booster.predict(one).length
+      }, 250)
+      mlCall.push((mlMs * 1000) / oneRowCalls.length)
     }
   } finally {
     booster.free()
   }
+  if (Number.isNaN(sink)) throw new Error('benchmark produced NaN')
   return {
-    model: `${name} (${model.numTrees} trees, ${model.numFeature} features, ${model.left.length} nodes)`,
+    model: `${name} (${model.numTrees} trees, ${nf} features, ${model.left.length} nodes)`,
     rows: n,
-    oursBatch: median(batch),
-    oursSingle: median(single),
-    mlxgb: median(ml),
+    oursBatch: median(oursBatch),
+    mlxgbBatch: median(mlBatch),
+    oursCallUs: median(oursCall),
+    mlxgbCallUs: median(mlCall),
   }
 }
 
@@ -101,16 +115,28 @@ export async function run(): Promise<string> {
   const lines = [
     '## Prediction: Ward predictor vs ml-xgboost',
     '',
-    '`npx tsx bench/run.ts` (section from `bench/predict.bench.ts`). Same model bytes and rows',
-    '(test/golden), probabilities out; one thread. ml-xgboost builds a DMatrix per row inside its',
-    '`predict`; Ward walks flat typed arrays. "single" = Ward called one row at a time (the online',
-    'path). Medians of 5 alternating rounds. Goal was batch >= 20x ml-xgboost.',
+    '`npm run bench -- predict` (section from `bench/predict.bench.ts`). Same model bytes and rows',
+    '(test/golden), probabilities out; one thread; medians of 5 alternating rounds.',
     '',
-    '| model | rows | Ward batch rows/s | Ward single-row rows/s | ml-xgboost rows/s | batch / ml-xgboost | single / ml-xgboost |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    'Per call: one row per call, the online path. ml-xgboost `booster.predict([row])` (it builds',
+    'a DMatrix per call) vs Ward `predictRowMargins` + `applyLinkInPlace` (validation included).',
+    'Goal: >= 20x.',
+    '',
+    '| model | ml-xgboost µs/call | Ward µs/call | speed-up |',
+    '| --- | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.model} | ${fmt(r.rows)} | ${fmt(r.oursBatch)} | ${fmt(r.oursSingle)} | ${fmt(r.mlxgb)} | ${(r.oursBatch / r.mlxgb).toFixed(1)}x | ${(r.oursSingle / r.mlxgb).toFixed(1)}x |`,
+        `| ${r.model} | ${r.mlxgbCallUs.toFixed(2)} | ${r.oursCallUs.toFixed(2)} | ${(r.mlxgbCallUs / r.oursCallUs).toFixed(1)}x |`,
+    ),
+    '',
+    'Batch: all rows in one call. ml-xgboost `predict(rows)` runs its per-row predict in a loop',
+    'inside one call (so no per-call JS overhead); Ward `predict(model, x, numRows)`.',
+    '',
+    '| model | rows | ml-xgboost rows/s | Ward rows/s | speed-up |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| ${r.model} | ${fmt(r.rows)} | ${fmt(r.mlxgbBatch)} | ${fmt(r.oursBatch)} | ${(r.oursBatch / r.mlxgbBatch).toFixed(1)}x |`,
     ),
     '',
   ]
