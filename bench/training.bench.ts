@@ -1,7 +1,7 @@
 /**
  * Training time of ml-xgboost (XGBoost 0.7 in WASM, one thread) with `hist` versus `exact`
  * (XGBoost 0.7's and ml-xgboost's default), through our heap-passing adapter, on seeded
- * synthetic data. Run alone: `npm run bench training`.
+ * synthetic data. Run alone: `npm run bench -- training`.
  */
 import { cpus } from 'node:os'
 import { toXgbValue } from '../src/ml/xgboost/missing.js'
@@ -104,7 +104,7 @@ export async function run(): Promise<string> {
   const lines = [
     '## Training: ml-xgboost `hist` vs `exact`',
     '',
-    '`npm run bench training`',
+    '`npm run bench -- training`',
     '',
     `Seeded synthetic binary data: ${FEATURES} uniform features, 5% of cells missing, label from a`,
     'logistic model with a threshold, a sine and an interaction. binary:logistic, max_depth 6,',
