@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isAppError } from '../../core/errors.js'
+import { appErrorOf } from '../../../test/support/app-error.js'
 import { predictMargins } from '../xgboost/predict.js'
 import { chainEnsemble } from '../xgboost/test-support/legacy-model-writer.js'
 import { MAX_TREE_DEPTH } from '../xgboost/tree-depth-limit.js'
@@ -7,15 +7,7 @@ import { createExplainer } from './explainer.js'
 import { createFastTreeShap } from './fast-tree-shap.js'
 import { createTreeShap } from './tree-shap.js'
 
-const codeOf = (f: () => unknown): string => {
-  try {
-    f()
-  } catch (e) {
-    if (!isAppError(e)) throw e
-    return `${e.code}: ${e.message}`
-  }
-  return 'no error'
-}
+const codeOf = appErrorOf
 
 describe('explainers and tree depth', () => {
   it('explain a chain at the depth bound, additively', () => {

@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { isAppError } from '../../core/errors.js'
+import { appErrorOf } from '../../../test/support/app-error.js'
 import { toXgbValue } from '../xgboost/missing.js'
 import { createExplainer } from './explainer.js'
 import { randomCase } from './test-support/random-case.js'
 
-const failure = (f: () => unknown): string => {
-  try {
-    f()
-  } catch (e) {
-    if (!isAppError(e)) throw e
-    return `${e.code}: ${e.message}`
-  }
-  return 'no error'
-}
+const failure = appErrorOf
 
 describe('explainRows with NaN cells', () => {
   const { model, rows, numRows } = randomCase(7, { maxDepth: 5, maxFeatures: 6 })

@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { readGoldenModel } from '../../../test/golden/golden-format.js'
-import { isAppError } from '../../core/errors.js'
+import { appErrorOf } from '../../../test/support/app-error.js'
 import { parseLegacyModel } from './legacy-binary-parser.js'
 import { toXgbValue } from './missing.js'
 import { predict, predictMargins, predictRowMargins } from './predict.js'
 
-const failure = (f: () => unknown): string => {
-  try {
-    f()
-  } catch (e) {
-    if (!isAppError(e)) throw e
-    return `${e.code}: ${e.message}`
-  }
-  return 'no error'
-}
+const failure = appErrorOf
 
 const model = parseLegacyModel(readGoldenModel('heart'))
 const nf = model.numFeature
