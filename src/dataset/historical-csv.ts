@@ -1,9 +1,6 @@
-import { once } from 'node:events'
-import { createReadStream, createWriteStream } from 'node:fs'
-import { finished } from 'node:stream/promises'
-import { parse } from 'csv-parse'
-import { stringify } from 'csv-stringify'
-import { AppError, isAppError } from '../core/errors.js'
+import { openCsv } from '../core/csv-input.js'
+import { openCsvOutput } from '../core/csv-output.js'
+import { AppError } from '../core/errors.js'
 import type { FeatureRepo } from '../features/repo.js'
 import { parseTimestamp } from '../features/timestamp.js'
 import type { EntityRow, FeatureValue, OfflineStore } from '../offline/offline-store.js'
@@ -54,12 +51,8 @@ export const writeHistoricalCsv = async (
   })
   const names = groups.flatMap((g) => g.fields.map((f) => `${g.view.name}:${f}`))
   const columns = [joinKey, EVENT_TIMESTAMP_COLUMN, ...refs]
-  const out = createWriteStream(options.outFile)
-  const csv = stringify()
-  csv.pipe(out)
-  const write = async (line: string[]) => {
-    if (!csv.write(line)) await once(csv, 'drain')
-  }
+  const csv = await openCsvOutput(options.outFile)
+  const write = csv.write
   await write(columns)
   for (let i = 0; i < result.length; i++) {
     const values = result[i] ?? {}
@@ -70,8 +63,7 @@ export const writeHistoricalCsv = async (
       ...refs.map((r) => cell(byName.get(r) ?? null)),
     ])
   }
-  csv.end()
-  await finished(out)
+  await csv.close()
   return { rows: result.length, columns }
 }
 
@@ -92,51 +84,42 @@ const readEntityFile = async (file: string, joinKey: string): Promise<EntityFile
   let dataRows = 0
   let keyAt = -1
   let tsAt = -1
+  const csv = await openCsv(file)
   try {
-    const parser = createReadStream(file).pipe(
-      parse({ bom: true, skip_empty_lines: true, relax_column_count: true }),
-    )
-    for await (const cells of parser as AsyncIterable<string[]>) {
-      if (!header) {
-        header = cells
-        keyAt = header.indexOf(joinKey)
-        tsAt = header.indexOf(EVENT_TIMESTAMP_COLUMN)
-        const missing = [joinKey, EVENT_TIMESTAMP_COLUMN].filter((c) => !header?.includes(c))
-        if (missing.length) {
-          throw new AppError(
-            'VALIDATION',
-            `${file}: missing column(s) ${missing.map((m) => `'${m}'`).join(', ')} (has: ${header.join(', ')})`,
-            { field: file },
-          )
+    for await (const batch of csv.batches) {
+      for (const cells of batch) {
+        if (!header) {
+          header = cells
+          keyAt = header.indexOf(joinKey)
+          tsAt = header.indexOf(EVENT_TIMESTAMP_COLUMN)
+          const missing = [joinKey, EVENT_TIMESTAMP_COLUMN].filter((c) => !header?.includes(c))
+          if (missing.length) {
+            throw new AppError(
+              'VALIDATION',
+              `${file}: missing column(s) ${missing.map((m) => `'${m}'`).join(', ')} (has: ${header.join(', ')})`,
+              { field: file },
+            )
+          }
+          continue
         }
-        continue
-      }
-      dataRows += 1
-      const row = dataRows
-      const key = (cells[keyAt] ?? '').trim()
-      const text = (cells[tsAt] ?? '').trim()
-      const at = parseTimestamp(text)
-      if (key === '') problems.push(`row ${row} column '${joinKey}': empty entity key`)
-      if (!at)
-        problems.push(
-          `row ${row} column '${EVENT_TIMESTAMP_COLUMN}': '${text}' is not an ISO 8601 date-time`,
-        )
-      if (key !== '' && at) {
-        rows.push({ entityKey: key, eventTs: at })
-        timestamps.push(cells[tsAt] ?? '')
+        dataRows += 1
+        const row = dataRows
+        const key = (cells[keyAt] ?? '').trim()
+        const text = (cells[tsAt] ?? '').trim()
+        const at = parseTimestamp(text)
+        if (key === '') problems.push(`row ${row} column '${joinKey}': empty entity key`)
+        if (!at)
+          problems.push(
+            `row ${row} column '${EVENT_TIMESTAMP_COLUMN}': '${text}' is not an ISO 8601 date-time`,
+          )
+        if (key !== '' && at) {
+          rows.push({ entityKey: key, eventTs: at })
+          timestamps.push(cells[tsAt] ?? '')
+        }
       }
     }
-  } catch (e) {
-    if (isAppError(e)) throw e
-    const notFound = (e as { code?: unknown }).code === 'ENOENT'
-    throw new AppError(
-      notFound ? 'NOT_FOUND' : 'VALIDATION',
-      `${file}: cannot read the entity file: ${(e as Error).message}`,
-      {
-        field: file,
-        cause: e,
-      },
-    )
+  } finally {
+    csv.close()
   }
   if (!header)
     throw new AppError('VALIDATION', `${file}: empty file (no header row)`, { field: file })

@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parse } from 'csv-parse/sync'
 import { describe, expect, it } from 'vitest'
+import { csvObjects } from '../core/csv-text.js'
 import { mulberry32 } from '../core/random.js'
 import { loadFeatureRepo } from '../features/load.js'
 import { makeRowConverter } from '../offline/convert-row.js'
@@ -14,7 +14,7 @@ import {
   writeSyntheticCsvs,
 } from './synthetic-patients.js'
 
-const records = (csv: string): Record<string, string>[] => parse(csv, { columns: true })
+const records = csvObjects
 const DAY = 86_400_000
 
 describe('synthetic patients', () => {

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { csvText } from '../core/csv-text.js'
 import { mulberry32 } from '../core/random.js'
 
 /**
@@ -194,9 +195,7 @@ export const generateSyntheticTables = (
   return { synthetic_visits: visits, synthetic_labs: labs, synthetic_outcomes: outcomes }
 }
 
-/** CSV text (LF, trailing newline). No cell needs quoting: ids, codes, numbers and ISO times. */
-const toCsv = ({ header, rows }: Table): string =>
-  `${[header, ...rows].map((row) => row.join(',')).join('\n')}\n`
+const toCsv = ({ header, rows }: Table): string => csvText([header, ...rows])
 
 /** The CSV text of each synthetic source. */
 export const syntheticCsvs = (options: SyntheticOptions): Record<SyntheticSource, string> => {

@@ -1,7 +1,6 @@
-import { createReadStream } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { parse } from 'csv-parse'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { openCsv } from '../core/csv-input.js'
 import { checkHeader, makeRowConverter, type RowError } from '../offline/convert-row.js'
 import type { FeatureValue } from '../offline/offline-store.js'
 import { loadFeatureRepo } from './load.js'
@@ -33,29 +32,29 @@ const convertFile = async (
 ): Promise<Converted> => {
   const convert = makeRowConverter(repo, source)
   const out: Converted = { rows: 0, errors: [], values: new Map(), raw: new Map() }
-  const parser = createReadStream(file).pipe(
-    parse({
-      bom: true,
-      columns: (header: string[]) => {
+  const csv = await openCsv(file)
+  let header: string[] | undefined
+  for await (const batch of csv.batches)
+    for (const cells of batch) {
+      if (!header) {
+        header = cells
         checkHeader(repo, source, header)
-        return header
-      },
-    }),
-  )
-  for await (const record of parser as AsyncIterable<Record<string, string>>) {
-    out.rows++
-    const r = convert(record, out.rows)
-    if (!r.ok) {
-      out.errors.push(...r.errors)
-      continue
+        continue
+      }
+      const record = Object.fromEntries(header.map((h, i) => [h, cells[i] ?? '']))
+      out.rows++
+      const r = convert(record, out.rows)
+      if (!r.ok) {
+        out.errors.push(...r.errors)
+        continue
+      }
+      for (const { view, row } of r.rows) {
+        const byKey = out.values.get(view) ?? new Map<string, Record<string, FeatureValue>>()
+        byKey.set(row.entityKey, row.values)
+        out.values.set(view, byKey)
+      }
+      if (keyColumn) out.raw.set(record[keyColumn] ?? '', record)
     }
-    for (const { view, row } of r.rows) {
-      const byKey = out.values.get(view) ?? new Map<string, Record<string, FeatureValue>>()
-      byKey.set(row.entityKey, row.values)
-      out.values.set(view, byKey)
-    }
-    if (keyColumn) out.raw.set(record[keyColumn] ?? '', record)
-  }
   return out
 }
 
@@ -269,42 +268,40 @@ describe('diabetic_encounters (diabetic_data.csv, all 101,766 rows)', () => {
   })
 
   it("keeps 'None' as a category and reads '?' as missing", () => {
-    expect(count(column(c, 'encounter_labs', 'max_glu_serum'), 'None')).toBe(96_420)
-    expect(count(column(c, 'encounter_labs', 'a1c_result'), 'None')).toBe(84_748)
+    expect(count(column(c, 'encounter', 'max_glu_serum'), 'None')).toBe(96_420)
+    expect(count(column(c, 'encounter', 'a1c_result'), 'None')).toBe(84_748)
     for (const [view, field, n] of [
-      ['encounter_demographics', 'weight', 98_569],
-      ['encounter_admission', 'medical_specialty', 49_949],
-      ['encounter_admission', 'payer_code', 40_256],
-      ['encounter_demographics', 'race', 2_273],
-      ['encounter_diagnoses', 'diag_3', 1_423],
-      ['encounter_diagnoses', 'diag_2', 358],
-      ['encounter_diagnoses', 'diag_1', 21],
-      ['encounter_demographics', 'gender', 3],
+      ['encounter', 'weight', 98_569],
+      ['encounter', 'medical_specialty', 49_949],
+      ['encounter', 'payer_code', 40_256],
+      ['encounter', 'race', 2_273],
+      ['encounter', 'diag_3', 1_423],
+      ['encounter', 'diag_2', 358],
+      ['encounter', 'diag_1', 21],
+      ['encounter', 'gender', 3],
     ] as const) {
       expect(count(column(c, view, field), null), field).toBe(n)
     }
   })
 
   it('keeps ICD-9 codes as strings, patients for grouped splits, and the 3-class label', () => {
-    expect(c.values.get('encounter_diagnoses')?.get('2278392')).toEqual({
+    expect(c.values.get('encounter')?.get('2278392')).toMatchObject({
       diag_1: '250.83',
       diag_2: null,
       diag_3: null,
     })
-    expect(c.values.get('encounter_admission')?.get('2278392')).toMatchObject({
+    expect(c.values.get('encounter')?.get('2278392')).toMatchObject({
       admission_type_id: '6',
       discharge_disposition_id: '25',
     })
     expect(
-      column(c, 'encounter_diagnoses', 'diag_2').some(
-        (v) => typeof v === 'string' && v.startsWith('E'),
-      ),
+      column(c, 'encounter', 'diag_2').some((v) => typeof v === 'string' && v.startsWith('E')),
     ).toBe(true)
-    expect(new Set(column(c, 'encounter_patient', 'patient_nbr')).size).toBe(71_518)
+    expect(new Set(column(c, 'encounter', 'patient_nbr')).size).toBe(71_518)
     const label = column(c, 'readmission', 'readmitted')
     expect([count(label, 'NO'), count(label, '>30'), count(label, '<30')]).toEqual([
       54_864, 35_545, 11_357,
     ])
-    expect(count(column(c, 'encounter_medications', 'diabetes_med'), true)).toBe(78_363)
+    expect(count(column(c, 'encounter', 'diabetes_med'), true)).toBe(78_363)
   })
 })

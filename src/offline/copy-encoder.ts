@@ -12,12 +12,8 @@ import { NO_CREATED_TS } from './view-tables.js'
  * any record it cannot accept it returns `undefined`, and the caller asks `makeRowConverter` for
  * the errors, so every error message has one source.
  */
-export interface EncodedRecord {
-  /** Primary-key identity shared by the record's rows (for dropping repeated keys). */
-  keys: readonly string[]
-  /** One COPY text line (with newline) per view, in `views` order; undefined: no row. */
-  lines: readonly (string | undefined)[]
-}
+/** One COPY text line (with newline) per view, in `views` order; undefined: no row. */
+export type EncodedRecord = readonly (string | undefined)[]
 
 export type RecordEncoder = (
   cells: readonly string[],
@@ -26,7 +22,27 @@ export type RecordEncoder = (
 
 interface EncodedField {
   cell: number
-  parse: FieldParser
+  /** The cell's COPY text, or null when the field rejects the cell. */
+  text: (raw: string) => string | null
+}
+
+/** Distinct cells remembered per field; categories and small counts repeat, ids do not. */
+const MEMO_LIMIT = 4096
+
+/**
+ * `parse` then `copyText`, remembered per raw cell: most columns hold a few distinct values, so
+ * most cells cost one map lookup. Same result as calling both, by construction.
+ */
+const memoizedText = (parse: FieldParser): ((raw: string) => string | null) => {
+  const memo = new Map<string, string | null>()
+  return (raw) => {
+    const known = memo.get(raw)
+    if (known !== undefined) return known
+    const value = parse(raw)
+    const text = value instanceof CellRejection ? null : copyText(value)
+    if (memo.size < MEMO_LIMIT) memo.set(raw, text)
+    return text
+  }
 }
 
 /** Compiles the encoder of `sourceName` for a file with `header` (checked by `checkHeader`). */
@@ -48,7 +64,7 @@ export const makeRecordEncoder = (
     fields: v.fields.map(
       (f): EncodedField => ({
         cell: at(f.column ?? f.name),
-        parse: compileFieldParser(f, source.missing_values),
+        text: memoizedText(compileFieldParser(f, source.missing_values)),
       }),
     ),
   }))
@@ -65,7 +81,6 @@ export const makeRecordEncoder = (
       if (key === '' || missing.has(key) || (k.int && !INT_KEY.test(key))) return undefined
       keys.push(key)
     }
-    const keyTexts: string[] = []
     const event = eventCell < 0 ? fixedEvent : parseTimestamp((cells[eventCell] ?? '').trim())
     if (!event) return undefined
     let created = NO_CREATED_TS
@@ -78,22 +93,18 @@ export const makeRecordEncoder = (
       }
     }
     const stamp = `${times.iso(event)}\t${created}`
-    // One identity string per key column, shared by the views: hashed once, not once per view.
-    for (const key of keys) keyTexts.push(`${stamp}\t${key}`)
     const lines: (string | undefined)[] = []
-    const viewKeys: string[] = []
     for (const v of views) {
       let line = ''
       for (const f of v.fields) {
-        const value = f.parse(cells[f.cell] ?? '')
-        if (value instanceof CellRejection) return undefined
-        line += `\t${copyText(value)}`
+        const text = f.text(cells[f.cell] ?? '')
+        if (text === null) return undefined
+        line += `\t${text}`
       }
       const key = keys[v.keyIndex]
       lines.push(key === undefined ? undefined : `${copyText(key)}\t${stamp}${line}\n`)
-      viewKeys.push(keyTexts[v.keyIndex] ?? '')
     }
-    return { keys: viewKeys, lines }
+    return lines
   }
 }
 

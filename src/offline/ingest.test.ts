@@ -78,7 +78,7 @@ describe.each(testDatabases())('ingestCsv on $name', ({ open }) => {
       },
     ])
     const again = await ingestCsv({ db, store, repo, source: 'clinic', file: f })
-    expect(again).toMatchObject({ rowsRead: 3, rowsStored: 0 })
+    expect(again).toMatchObject({ rowsRead: 3, rowsStored: 0, rowsSkipped: 6 })
     expect(await countViewRows(db, repo.view('outcome'))).toBe(3)
     const logged = await db.kysely.selectFrom('ingestions').selectAll().orderBy('id').execute()
     expect(
@@ -104,13 +104,18 @@ describe.each(testDatabases())('ingestCsv on $name', ({ open }) => {
       ages.map((age, i) => `d${i % 2},2024-05-01,,${age},1.0,true,low,,0,`)
     const first = await file('dup1.csv', `${[HEADER, ...lines([30, 31, 32])].join('\r\n')}\r\n`)
     const one = await ingestCsv({ db, store, repo: dupRepo, source: 'clinic', file: first })
-    expect(one).toMatchObject({ rowsRead: 3, rowsStored: 4 })
+    expect(one).toMatchObject({ rowsRead: 3, rowsStored: 4, rowsSkipped: 2 })
     const second = await file(
       'dup2.csv',
       `${[HEADER, ...lines([40, 41]), 'd2,2024-05-01,,50,1.0,true,low,,0,', 'd2,2024-05-01,,51,1.0,true,low,,0,'].join('\n')}\n`,
     )
     const two = await ingestCsv({ db, store, repo: dupRepo, source: 'clinic', file: second })
-    expect(two).toMatchObject({ rowsRead: 4, rowsStored: 2, storedByView: { dup_vitals: 1 } })
+    expect(two).toMatchObject({
+      rowsRead: 4,
+      rowsStored: 2,
+      rowsSkipped: 6,
+      storedByView: { dup_vitals: 1 },
+    })
     const stored: FeatureRow[] = []
     for await (const page of store.latestRows(
       dupRepo.view('dup_vitals'),
@@ -231,13 +236,13 @@ describe.each(testDatabases())('ingestCsv on $name', ({ open }) => {
       await store.historical({
         entityRows: [{ entityKey: '2278392', eventTs: new Date('2010-01-01Z') }],
         features: [
-          { view: real.view('encounter_labs'), fields: ['max_glu_serum'] },
+          { view: real.view('encounter'), fields: ['max_glu_serum'] },
           { view: real.view('readmission'), fields: ['readmitted'] },
         ],
       })
     )[0]
     expect(first).toEqual({
-      'encounter_labs:max_glu_serum': 'None',
+      'encounter:max_glu_serum': 'None',
       'readmission:readmitted': 'NO',
     })
   })

@@ -1,10 +1,10 @@
 import { stat } from 'node:fs/promises'
-import { AppError, isAppError } from '../core/errors.js'
+import { type CsvInput, openCsv } from '../core/csv-input.js'
+import { AppError } from '../core/errors.js'
 import type { Db } from '../db/connect.js'
 import type { FeatureRepo } from '../features/repo.js'
 import { checkHeader, makeRowConverter, type RowError } from './convert-row.js'
 import { makeRecordEncoder, type RecordEncoder } from './copy-encoder.js'
-import { type CsvInput, openCsv } from './csv-input.js'
 import type { OfflineStore } from './offline-store.js'
 import { openRejectsWriter, type RejectsWriter } from './rejects-file.js'
 import { openRowWriter } from './row-writer.js'
@@ -41,6 +41,11 @@ export interface IngestReport {
   /** Rows newly stored, summed over the source's views (0 when the file was ingested before). */
   rowsStored: number
   rowsRejected: number
+  /**
+   * Good rows not stored, summed over the views: a row with the same entity key, event time and
+   * created time was stored before or came earlier in the file (the first write wins).
+   */
+  rowsSkipped: number
   /** Newly stored rows per view. */
   storedByView: Record<string, number>
   /** Every error of every rejected row (with `skip`; with `reject` they are thrown instead). */
@@ -91,54 +96,60 @@ export const ingestCsv = async (options: IngestOptions): Promise<IngestReport> =
       let template: Record<string, string> = {}
       let encode: RecordEncoder | undefined
       const viewNames = views.map((v) => v.name)
-      for await (const cells of csv.records) {
-        if (!header) {
-          header = cells
-          checkHeader(repo, source, header)
-          template = Object.fromEntries(header.map((h) => [h, '']))
-          if (writer.takesLines) encode = makeRecordEncoder(repo, source, header)
-          if (onError === 'skip' && options.rejectsFile) {
-            rejects = await openRejectsWriter(options.rejectsFile, header)
-          }
-          continue
-        }
-        rowsRead += 1
-        // Fast path (Postgres): a good record goes straight to COPY lines, no row objects.
-        const encoded =
-          encode && cells.length === header.length ? encode(cells, rowsRead) : undefined
-        if (encoded) {
-          if (onError === 'skip' || errors.length === 0) {
-            for (let v = 0; v < viewNames.length; v++) {
-              const line = encoded.lines[v]
-              if (line !== undefined)
-                writer.addLine(viewNames[v] as string, encoded.keys[v] as string, line)
+      let rowsOffered = 0
+      for await (const batch of csv.batches) {
+        for (const cells of batch) {
+          if (!header) {
+            header = cells
+            checkHeader(repo, source, header)
+            template = Object.fromEntries(header.map((h) => [h, '']))
+            if (writer.takesLines) encode = makeRecordEncoder(repo, source, header)
+            if (onError === 'skip' && options.rejectsFile) {
+              rejects = await openRejectsWriter(options.rejectsFile, header)
             }
+            continue
           }
-        } else {
-          // Copying a template keeps every record's shape (hidden class) the same: faster lookups.
-          const record: Record<string, string> = { ...template }
-          for (let i = 0; i < header.length; i++) record[header[i] as string] = cells[i] as string
-          const result =
-            cells.length === header.length
-              ? convert(record, rowsRead)
-              : {
-                  ok: false as const,
-                  errors: [fieldCountError(rowsRead, cells.length, header.length)],
-                }
-          if (result.ok) {
-            // Once a rejecting ingest has seen a bad row, the rest is only validated.
+          rowsRead += 1
+          // Fast path (Postgres): a good record goes straight to COPY lines, no row objects.
+          const encoded =
+            encode && cells.length === header.length ? encode(cells, rowsRead) : undefined
+          if (encoded) {
             if (onError === 'skip' || errors.length === 0) {
-              for (const r of result.rows) writer.add(r.view, r.row)
+              for (let v = 0; v < viewNames.length; v++) {
+                const line = encoded[v]
+                if (line !== undefined) {
+                  writer.addLine(viewNames[v] as string, line)
+                  rowsOffered += 1
+                }
+              }
             }
           } else {
-            rowsRejected += 1
-            for (const e of result.errors) errors.push(e)
-            if (rejects) await rejects.write(cells, result.errors)
+            // Copying a template keeps every record's shape (hidden class) the same: faster lookups.
+            const record: Record<string, string> = { ...template }
+            for (let i = 0; i < header.length; i++) record[header[i] as string] = cells[i] as string
+            const result =
+              cells.length === header.length
+                ? convert(record, rowsRead)
+                : {
+                    ok: false as const,
+                    errors: [fieldCountError(rowsRead, cells.length, header.length)],
+                  }
+            if (result.ok) {
+              // Once a rejecting ingest has seen a bad row, the rest is only validated.
+              if (onError === 'skip' || errors.length === 0) {
+                for (const r of result.rows) writer.add(r.view, r.row)
+                rowsOffered += result.rows.length
+              }
+            } else {
+              rowsRejected += 1
+              for (const e of result.errors) errors.push(e)
+              if (rejects) await rejects.write(cells, result.errors)
+            }
           }
+          if (rowsRead % FLUSH_CHECK_EVERY === 0) await writer.flushIfFull()
+          if (rowsRead % PROGRESS_EVERY === 0)
+            options.onProgress?.({ rowsRead, bytesRead: csv.bytesRead(), totalBytes })
         }
-        if (rowsRead % FLUSH_CHECK_EVERY === 0) await writer.flushIfFull()
-        if (rowsRead % PROGRESS_EVERY === 0)
-          options.onProgress?.({ rowsRead, bytesRead: csv.bytesRead(), totalBytes })
       }
       if (!header)
         throw new AppError('VALIDATION', `${file}: empty file (no header row)`, { field: file })
@@ -158,10 +169,18 @@ export const ingestCsv = async (options: IngestOptions): Promise<IngestReport> =
         })
         .execute()
       options.onProgress?.({ rowsRead, bytesRead: csv.bytesRead(), totalBytes })
-      return { source, file, fileSha256, rowsRead, rowsStored, rowsRejected, storedByView, errors }
+      return {
+        source,
+        file,
+        fileSha256,
+        rowsRead,
+        rowsStored,
+        rowsRejected,
+        rowsSkipped: rowsOffered - rowsStored,
+        storedByView,
+        errors,
+      }
     })
-  } catch (e) {
-    throw asIngestError(file, e)
   } finally {
     csv?.close()
     await rejects?.close()
@@ -198,17 +217,4 @@ const rejectedFile = (file: string, rows: number, errors: RowError[]): AppError 
     `${file}: rejected, nothing stored: ${rows} bad row(s): ${shown}${more}`,
     { field: file, details: errors },
   )
-}
-
-/** CSV syntax errors (csv-parse's CSV_* codes) become VALIDATION naming file and line. */
-const asIngestError = (file: string, e: unknown): unknown => {
-  if (isAppError(e)) return e
-  const code = (e as { code?: unknown }).code
-  if (typeof code === 'string' && code.startsWith('CSV_')) {
-    return new AppError('VALIDATION', `${file}: not valid CSV: ${(e as Error).message}`, {
-      field: file,
-      cause: e,
-    })
-  }
-  return e
 }

@@ -1,7 +1,4 @@
-import { once } from 'node:events'
-import { createWriteStream } from 'node:fs'
-import { finished } from 'node:stream/promises'
-import { stringify } from 'csv-stringify'
+import { openCsvOutput } from '../core/csv-output.js'
 import type { RowError } from './convert-row.js'
 
 /** The bad rows of a `skip` ingest, as CSV: original columns, then `_row`, `_column`, `_reason`. */
@@ -16,28 +13,16 @@ export const openRejectsWriter = async (
   file: string,
   header: readonly string[],
 ): Promise<RejectsWriter> => {
-  const out = createWriteStream(file)
-  await once(out, 'open')
-  const csv = stringify()
-  csv.pipe(out)
-  const write = async (line: readonly string[]): Promise<void> => {
-    if (!csv.write(line)) await once(csv, 'drain')
-  }
-  await write([...header, '_row', '_column', '_reason'])
-  let closed = false
+  const csv = await openCsvOutput(file)
+  await csv.write([...header, '_row', '_column', '_reason'])
   return {
     write: (cells, errors) =>
-      write([
+      csv.write([
         ...header.map((_, i) => cells[i] ?? ''),
         String(errors[0]?.row ?? ''),
         errors.map((e) => e.column).join(' | '),
         errors.map((e) => e.reason).join(' | '),
       ]),
-    close: async () => {
-      if (closed) return
-      closed = true
-      csv.end()
-      await finished(out)
-    },
+    close: () => csv.close(),
   }
 }

@@ -57,7 +57,12 @@ describe('ward CLI', () => {
       expect(r1.rowsRejected).toBe(0)
       expect(r1.rowsStored).toBeGreaterThanOrEqual(920)
       const second = await runWard(dir, ['ingest', 'heart_uci', HEART, '--json'])
-      expect((second.json() as { rowsStored: number }).rowsStored).toBe(0)
+      expect(second.json()).toMatchObject({ rowsStored: 0, rowsSkipped: r1.rowsStored })
+      // Without --json the skipped rows are spelled out, not left to be inferred from "0 new".
+      const third = await runWard(dir, ['ingest', 'heart_uci', HEART])
+      expect(third.stdout).toMatch(
+        /skipped \d+ row\(s\) whose entity key, event time and created time were already stored/,
+      )
     })
 
     it('rejects a file with a bad row whole, naming row and column, and keeps what was stored', async () => {

@@ -1,8 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { parse } from 'csv-parse/sync'
-import { stringify } from 'csv-stringify/sync'
 import { resolvePath } from '../../config/load.js'
+import { csvObjects, csvText } from '../../core/csv-text.js'
 import { AppError } from '../../core/errors.js'
 import { writeHistoricalCsv } from '../../dataset/historical-csv.js'
 import { SYNTHETIC_FILES, writeSyntheticCsvs } from '../../demo/synthetic-patients.js'
@@ -121,12 +120,7 @@ export const demoCommand: CommandModule = (program, globals) => {
 
 /** Entity rows for the training set: one per outcome, as of the outcome's time. */
 const writeEntityFile = async (outcomesCsv: string, out: string): Promise<void> => {
-  const records: Record<string, string>[] = parse(await readFile(outcomesCsv, 'utf8'), {
-    columns: true,
-  })
-  const rows = records.map((r) => [r.synthetic_patient_id, r.outcome_ts])
-  await writeFile(
-    out,
-    stringify(rows, { header: true, columns: ['synthetic_patient_id', 'event_timestamp'] }),
-  )
+  const records = csvObjects(await readFile(outcomesCsv, 'utf8'))
+  const rows = records.map((r) => [r.synthetic_patient_id ?? '', r.outcome_ts ?? ''])
+  await writeFile(out, csvText([['synthetic_patient_id', 'event_timestamp'], ...rows]))
 }

@@ -10,6 +10,11 @@ import { makeProgress } from '../progress.js'
 const describeIngest = (r: IngestReport): string =>
   [
     `${r.source}: read ${r.rowsRead} row(s) of ${r.file}, stored ${r.rowsStored} new, rejected ${r.rowsRejected}`,
+    ...(r.rowsSkipped > 0
+      ? [
+          `  skipped ${r.rowsSkipped} row(s) whose entity key, event time and created time were already stored (the first write wins: a correction needs a later event or created time)`,
+        ]
+      : []),
     ...Object.entries(r.storedByView).map(([view, n]) => `  ${view}: ${n} new row(s)`),
   ].join('\n')
 

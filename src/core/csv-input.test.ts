@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openCsv } from './csv-input.js'
+
+let dir = ''
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'ward-csv-'))
+})
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+const write = async (name: string, content: string | Buffer): Promise<string> => {
+  const f = path.join(dir, name)
+  await writeFile(f, content)
+  return f
+}
+
+/** Reads every record; `slowly` waits after each batch, so the reader falls behind the file. */
+const readAll = async (file: string, slowly = false) => {
+  const csv = await openCsv(file)
+  const records: string[][] = []
+  let batches = 0
+  for await (const batch of csv.batches) {
+    batches += 1
+    records.push(...batch)
+    if (slowly) await new Promise((r) => setTimeout(r, 2))
+  }
+  return { records, batches, sha256: csv.sha256(), bytes: csv.bytesRead() }
+}
+
+describe('openCsv', () => {
+  it('reads quoted cells, CRLF, a BOM and skips empty lines', async () => {
+    const f = await write(
+      'a.csv',
+      '\uFEFFid,note\r\n1,"a, b"\r\n\r\n2,"say ""hi""\nthere"\r\n3,\r\n',
+    )
+    const { records } = await readAll(f)
+    expect(records).toEqual([
+      ['id', 'note'],
+      ['1', 'a, b'],
+      ['2', 'say "hi"\nthere'],
+      ['3', ''],
+    ])
+  })
+
+  it('keeps multi-byte characters whole across read chunks, in order, and hashes the bytes', async () => {
+    // ~1.3 MB of rows with 2-, 3- and 4-byte characters: many 64 KiB reads, many split inside a
+    // character, and more batches than the reader keeps ahead (the file is paused and resumed).
+    const rows = Array.from({ length: 60_000 }, (_, i) => `${i},é—😀${'x'.repeat(i % 17)}`)
+    const content = Buffer.from(`id,name\n${rows.join('\n')}\n`, 'utf8')
+    const f = await write('utf8.csv', content)
+    const { records, batches, sha256, bytes } = await readAll(f, true)
+    expect(batches).toBeGreaterThan(16)
+    expect(records).toHaveLength(60_001)
+    expect(records.slice(1).map((r) => `${r[0]},${r[1]}`)).toEqual(rows)
+    expect(bytes).toBe(content.length)
+    expect(sha256).toBe(createHash('sha256').update(content).digest('hex'))
+  })
+
+  it('rejects an unterminated quote, naming the file and the record', async () => {
+    const f = await write('bad.csv', 'id,note\n1,ok\n2,"never closed\n3,x\n')
+    await expect(readAll(f)).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringMatching(/bad\.csv: not valid CSV: .*record 3/),
+    })
+  })
+
+  it('fails with NOT_FOUND for a file that does not exist', async () => {
+    await expect(readAll(path.join(dir, 'nope.csv'))).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: expect.stringMatching(/nope\.csv/),
+    })
+  })
+})
