@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { PerformanceObserver } from 'node:perf_hooks'
 import { promisify } from 'node:util'
 import { Redis } from 'ioredis'
 import { featureViewSchema, type StoredView } from '../src/features/schema.js'
@@ -78,15 +79,19 @@ const redisBenchmark = async (url: URL, args: string[]): Promise<number> => {
   return Number(last)
 }
 
-/** The same row shape as the bench view, written by redis-benchmark: the native HSET for it. */
+/** A typical bench row in the store's layout (one JSON string per key, docs/ONLINE-STORE.md). */
+const ROW_JSON =
+  '{"_ts":"2024-03-01T00:00:00.000Z","age":61,"hr":72,"sbp":128,"dbp":81,"bmi":27.4,"chol":5.21,"glucose":6.02,"hba1c":5.9,"smoker":false,"sex":"F"}'
+
+/** redis-benchmark options for the row ceilings: pipelined, 200,000 random keys. */
+const ROW_BENCH_OPTIONS = ['-P', '16', '-n', '200000', '-r', '200000', '-q']
+
+/** The same row as the store writes it, by redis-benchmark: the native, unconditional SET. */
+const ROW_SET_ARGS = [...ROW_BENCH_OPTIONS, 'SET', 'wardbench_rows:__rand_int__', ROW_JSON]
+
+/** The same row as 11 hash fields (the layout before rows became JSON): the native HSET. */
 const ROW_HSET_ARGS = [
-  '-P',
-  '16',
-  '-n',
-  '200000',
-  '-r',
-  '200000',
-  '-q',
+  ...ROW_BENCH_OPTIONS,
   'HSET',
   'wardbench_rows:__rand_int__',
   '_ts',
@@ -131,33 +136,94 @@ const materializeRate = async (online: OnlineStore, view: StoredView): Promise<n
 const quantile = (sorted: number[], q: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN
 
-/** p50/p99 in ms of `read` for `n` random entities × the views. */
-const readLatency = async (
-  online: OnlineStore,
-  views: StoredView[],
-  n: number,
+interface Latency {
+  p50: number
+  p99: number
+  /** Garbage collections during the timed calls, and how many of the slowest 1% overlapped one. */
+  gcs: number
+  slow: number
+  slowDuringGc: number
+}
+
+/**
+ * Times `op` (ms) after 200 warm-up calls (JIT, connection), each call followed by one `floor`
+ * call (a bare PING) timed apart: both see the same machine load, so the floor's tail says how
+ * much of `op`'s tail the shared 2-core machine alone produces. GC events are recorded so the
+ * table can say whether the tail is our allocations.
+ */
+const timeCalls = async (
+  op: () => Promise<unknown>,
   iterations: number,
-): Promise<{ p50: number; p99: number }> => {
+  floor: (() => Promise<unknown>) | undefined,
+): Promise<Latency & { floorP99: number | undefined }> => {
+  for (let i = 0; i < 200; i++) await op()
+  const gcs: [number, number][] = []
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push([e.startTime, e.startTime + e.duration])
+  })
+  observer.observe({ entryTypes: ['gc'] })
+  const spans: [number, number][] = []
+  const floorTimes: number[] = []
+  for (let i = 0; i < iterations; i++) {
+    const t = performance.now()
+    await op()
+    spans.push([t, performance.now()])
+    if (floor) {
+      const f = performance.now()
+      await floor()
+      floorTimes.push(performance.now() - f)
+    }
+  }
+  await new Promise((resolve) => setTimeout(resolve, 20)) // GC entries arrive asynchronously
+  observer.disconnect()
+  const times = spans.map(([t, e]) => e - t).sort((a, b) => a - b)
+  const p99 = quantile(times, 0.99)
+  const slow = spans.filter(([t, e]) => e - t >= p99)
+  floorTimes.sort((a, b) => a - b)
+  return {
+    p50: quantile(times, 0.5),
+    p99,
+    gcs: gcs.length,
+    slow: slow.length,
+    slowDuringGc: slow.filter(([t, e]) => gcs.some(([gs, ge]) => gs < e && ge > t)).length,
+    floorP99: floor ? quantile(floorTimes, 0.99) : undefined,
+  }
+}
+
+/** One `read` of `n` random entities × the views; throws if the store misses a written row. */
+const readOp = (online: OnlineStore, views: StoredView[], n: number): (() => Promise<void>) => {
   let seed = 7
   const pick = (): string => {
     seed = (seed * 48_271) % 2_147_483_647
     return String(seed % READ_ENTITIES)
   }
   const now = new Date('2024-03-02T00:00:00Z')
-  const times: number[] = []
-  for (let i = 0; i < iterations + 200; i++) {
+  return async () => {
     const keys = Array.from({ length: n }, pick)
-    const t = performance.now()
     const result = await online.read(
       views.map((view) => ({ view, entityKeys: keys })),
       now,
     )
-    const elapsed = performance.now() - t
     if (result[0]?.entities[0]?.status !== 'present') throw new Error('bench read missed')
-    if (i >= 200) times.push(elapsed) // the first 200 warm the JIT and the connection
   }
-  times.sort((a, b) => a - b)
-  return { p50: quantile(times, 0.5), p99: quantile(times, 0.99) }
+}
+
+/** Redis's own CPU seconds so far (user + sys), from INFO: the server's cost of what we ask. */
+const redisCpuSeconds = async (admin: Redis): Promise<number> => {
+  const info = await admin.info('cpu')
+  const field = (name: string): number => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1])
+  return field('used_cpu_user') + field('used_cpu_sys')
+}
+
+/** Runs `fn` and returns its result with Redis's CPU µs per `units` spent meanwhile. */
+const withRedisCpu = async <T>(
+  admin: Redis,
+  units: number,
+  fn: () => Promise<T>,
+): Promise<[T, number]> => {
+  const before = await redisCpuSeconds(admin)
+  const result = await fn()
+  return [result, (((await redisCpuSeconds(admin)) - before) * 1e6) / units]
 }
 
 const fmt = (n: number, digits = 0): string =>
@@ -172,57 +238,80 @@ export async function run(): Promise<string> {
   // redis-benchmark writes the key `myhash`; remove it afterwards unless it was there before.
   const hadMyhash = (await admin.exists('myhash')) === 1
   try {
-    const hset = await redisBenchmark(new URL(url), CEILING_ARGS)
-    const rowHset = await redisBenchmark(new URL(url), ROW_HSET_ARGS)
+    const target = new URL(url)
+    const [hset, hsetCpu] = await withRedisCpu(admin, 1_000_000, () =>
+      redisBenchmark(target, CEILING_ARGS),
+    )
+    const [rowSet, rowSetCpu] = await withRedisCpu(admin, 200_000, () =>
+      redisBenchmark(target, ROW_SET_ARGS),
+    )
     await deleteRedisKeys(admin, 'wardbench_rows:*')
-    const bulk = viewNamed('bulk')
-    const freshRedis = await materializeRate(redis, bulk)
-    const overwriteRedis = await materializeRate(redis, bulk)
-    // A throw-away store, so its 200k rows do not sit in the heap during the latency runs.
-    const memoryRate = await materializeRate(await MemoryOnlineStore.open(), bulk)
+    const [rowHset, rowHsetCpu] = await withRedisCpu(admin, 200_000, () =>
+      redisBenchmark(target, ROW_HSET_ARGS),
+    )
+    await deleteRedisKeys(admin, 'wardbench_rows:*')
 
+    // Latency first, as in a serving process: not right after 200k rows of garbage.
     const views = ['vitals', 'labs', 'history'].map(viewNamed)
     const readRows = rowsFor(READ_ENTITIES, new Date('2024-03-01T00:00:00Z'))
     for (const view of views) {
       await redis.write(view, readRows)
       await memory.write(view, readRows)
     }
+    const ping = () => admin.ping()
     const latency = [
-      ['Redis', '1 × 3', await readLatency(redis, views, 1, 5000)],
-      ['Redis', '100 × 3', await readLatency(redis, views, 100, 1000)],
-      ['memory', '1 × 3', await readLatency(memory, views, 1, 5000)],
-      ['memory', '100 × 3', await readLatency(memory, views, 100, 1000)],
+      ['Redis', '1 × 3', await timeCalls(readOp(redis, views, 1), 5000, ping)],
+      ['Redis', '100 × 3', await timeCalls(readOp(redis, views, 100), 1000, ping)],
+      ['memory', '1 × 3', await timeCalls(readOp(memory, views, 1), 5000, undefined)],
+      ['memory', '100 × 3', await timeCalls(readOp(memory, views, 100), 1000, undefined)],
     ] as const
 
-    const fields = 11 // 10 features + _ts per hash
+    const bulk = viewNamed('bulk')
+    const [fresh, freshCpu] = await withRedisCpu(admin, ENTITIES, () =>
+      materializeRate(redis, bulk),
+    )
+    const [overwrite, overwriteCpu] = await withRedisCpu(admin, ENTITIES, () =>
+      materializeRate(redis, bulk),
+    )
+    // A throw-away store, so its 200k rows do not stay in the heap.
+    const memoryRate = await materializeRate(await MemoryOnlineStore.open(), bulk)
+
     const pct = (x: number, of: number): string => `${fmt((100 * x) / of, 1)}%`
-    const line = (name: string, rows: number): string =>
-      `| ${name} | ${fmt(rows)} | ${fmt(rows * fields)} | ${pct(rows, hset)} | ${pct(rows, rowHset)} |`
+    const line = (name: string, rows: number, cpu: number, sameShape: string): string =>
+      `| ${name} | ${fmt(rows)} | ${pct(rows, hset)} | ${sameShape} | ${fmt(cpu, 2)} |`
     return [
       '## Online store',
       '',
-      `\`npm run bench\` → \`bench/online.bench.ts\`. Ceilings on the same Redis (${url.replace(/\/\/[^@]*@/, '//')}), same run: \`redis-benchmark ${CEILING_ARGS.join(' ')}\` (1 field per HSET) and \`redis-benchmark -P 16 -n 200000 -r 200000 -q HSET wardbench_rows:__rand_int__ _ts … \` with the bench's 11-field row (unconditional, no event-time check).`,
-      `Materialize: ${fmt(ENTITIES)} entities × 1 view of 10 fields (int, float, bool, categorical; ~5% null) through \`materialize()\` from an in-memory offline stand-in, batches of 10,000; each row is one hash (10 features + \`_ts\`) written only if not older than the stored one (Lua).`,
+      `\`npm run bench\` → \`bench/online.bench.ts\`. Ceilings on the same Redis (${url.replace(/\/\/[^@]*@/, '//')}), same run, by \`redis-benchmark -P 16\`: \`-t hset -n 1000000\` (1 field per HSET, the issue's yardstick); \`SET wardbench_rows:__rand_int__ '${ROW_JSON}'\` (the store's own row shape, unconditional, no event-time check); and the same row as an 11-field \`HSET\` (the layout before rows became JSON strings).`,
+      `Materialize: ${fmt(ENTITIES)} entities × 1 view of 10 fields (int, float, bool, categorical; ~5% null) through \`materialize()\` from an in-memory offline stand-in, batches of 10,000; each row is one key written only if not older than the stored one (batch Lua script). Redis CPU per row is the server's user+sys CPU (INFO) during the step divided by rows (or commands): what each write costs Redis itself.`,
       '',
-      '| Write path | rows/s | hash fields/s | rows/s ÷ 1-field HSET/s | rows/s ÷ 11-field HSET/s |',
+      '| Write path | rows/s (HSET/s) | ÷ 1-field HSET/s | ÷ same-shape SET/s | Redis CPU µs/row |',
       '|---|---:|---:|---:|---:|',
-      `| redis-benchmark HSET, 1 field | — | ${fmt(hset)} | 100% | — |`,
-      `| redis-benchmark HSET, 11-field row | ${fmt(rowHset)} | ${fmt(rowHset * fields)} | ${pct(rowHset, hset)} | 100% |`,
-      line('materialize → Redis, new keys', freshRedis),
-      line('materialize → Redis, overwrite (same event time)', overwriteRedis),
+      line('redis-benchmark HSET, 1 field', hset, hsetCpu, '—'),
+      line('redis-benchmark SET, JSON row (same shape)', rowSet, rowSetCpu, '100%'),
+      line('redis-benchmark HSET, 11-field row (old layout)', rowHset, rowHsetCpu, '—'),
+      line('materialize → Redis, new keys', fresh, freshCpu, pct(fresh, rowSet)),
+      line(
+        'materialize → Redis, overwrite (same event time)',
+        overwrite,
+        overwriteCpu,
+        pct(overwrite, rowSet),
+      ),
       `| materialize → memory store | ${fmt(memoryRate)} | — | — | — |`,
       '',
-      `Online read, in-process, ${fmt(READ_ENTITIES)} entities per view, random keys, 10 features per view (Feast's Go server: 3.9 ms p99 for 250 features).`,
+      `Online read, in-process, ${fmt(READ_ENTITIES)} entities per view, random keys, 10 features per view (Feast's Go server: 3.9 ms p99 for 250 features); measured before the bulk materialization. "PING p99" times a bare \`PING\` on a plain ioredis connection right after each read, in the same loop: the floor the machine allows for one round trip under the same load. "GCs" counts collections during the timed calls, "slow 1% in GC" how many of the slowest 1% overlapped one.`,
       '',
-      '| Store | entities × views | p50 ms | p99 ms |',
-      '|---|---|---:|---:|',
+      '| Store | entities × views | p50 ms | p99 ms | PING p99 ms | GCs | slow 1% in GC |',
+      '|---|---|---:|---:|---:|---:|---:|',
       ...latency.map(
-        ([store, shape, l]) => `| ${store} | ${shape} | ${fmt(l.p50, 3)} | ${fmt(l.p99, 3)} |`,
+        ([store, shape, l]) =>
+          `| ${store} | ${shape} | ${fmt(l.p50, 3)} | ${fmt(l.p99, 3)} | ${l.floorP99 === undefined ? '—' : fmt(l.floorP99, 3)} | ${l.gcs} | ${l.slowDuringGc} of ${l.slow} |`,
       ),
       '',
     ].join('\n')
   } finally {
     await deleteRedisKeys(admin, `ward:${project}:*`)
+    await deleteRedisKeys(admin, 'wardbench_rows:*')
     if (!hadMyhash) await admin.unlink('myhash')
     await redis.close()
     await admin.quit()

@@ -4,14 +4,14 @@ import { redactUrl } from '../core/redact.js'
 
 /** A queued pipeline: only the commands the online store sends. */
 export interface RedisPipelineLike {
-  hmget(key: string, ...fields: string[]): unknown
-  evalsha(sha: string, numKeys: number, ...args: string[]): unknown
+  evalsha(sha: string, numKeys: number, ...args: (string | Buffer)[]): unknown
   exec(): Promise<[Error | null, unknown][] | null>
 }
 
 /** The slice of an ioredis client the online store uses, so tests can pass a fake. */
 export interface RedisLike {
   pipeline(): RedisPipelineLike
+  evalsha(sha: string, numKeys: number, ...args: string[]): Promise<unknown>
   script(subcommand: 'LOAD', script: string): Promise<unknown>
   ping(): Promise<unknown>
   quit(): Promise<unknown>

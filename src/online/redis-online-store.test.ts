@@ -60,30 +60,37 @@ describe.skipIf(!url)('redis online store', () => {
   }
   const ts = new Date('2024-03-01T12:00:00.000Z')
 
-  it('keeps a readable layout: ward:{project}:{view}:{key} hash, text values, ISO _ts', async () => {
+  it('keeps a readable layout: ward:{project}:{view}:{key} string, the row as JSON, _ts first', async () => {
     const p = `wardtest_${runId}_layout`
     const store = await RedisOnlineStore.connect(url, { project: p })
     await store.write(view, [
       { entityKey: '007', eventTs: ts, createdTs: null, values: { hr: 72, smoker: null } },
+      { entityKey: 'a:b', eventTs: ts, createdTs: null, values: { hr: null, smoker: true } },
     ])
     await store.close()
-    expect(await admin.hgetall(`ward:${p}:vitals:007`)).toEqual({ _ts: ts.toISOString(), hr: '72' })
+    expect(await admin.get(`ward:${p}:vitals:007`)).toBe(`{"_ts":"${ts.toISOString()}","hr":72}`)
+    expect(await admin.get(`ward:${p}:vitals:a:b`)).toBe(
+      `{"_ts":"${ts.toISOString()}","smoker":true}`,
+    )
   })
 
-  it('reads many entities × views in a single pipeline (one round trip)', async () => {
+  it('reads many entities × views with a single command (one round trip)', async () => {
     const client = new Redis(url)
-    let execs = 0
+    const sent: string[] = []
     const counting: RedisLike = {
       pipeline: (): RedisPipelineLike => {
         const p = client.pipeline()
         return {
-          hmget: (key, ...fields) => p.hmget(key, ...fields),
           evalsha: (sha, n, ...args) => p.evalsha(sha, n, ...args),
           exec: () => {
-            execs += 1
+            sent.push('pipeline')
             return p.exec()
           },
         }
+      },
+      evalsha: (sha, n, ...args) => {
+        sent.push(`evalsha ${n}`)
+        return client.evalsha(sha, n, ...args)
       },
       script: (sub, script) => client.script(sub, script),
       ping: () => client.ping(),
@@ -93,18 +100,87 @@ describe.skipIf(!url)('redis online store', () => {
       project: `wardtest_${runId}_rt`,
     })
     const keys = Array.from({ length: 100 }, (_, i) => `k${i}`)
-    await store.write(
-      view,
-      keys.map((k) => ({ entityKey: k, eventTs: ts, createdTs: null, values: { hr: 1 } })),
-    )
-    execs = 0
     const views = ['a', 'b', 'c'].map((name) => ({ ...view, name }))
+    for (const v of views) {
+      await store.write(
+        v,
+        keys.map((k) => ({ entityKey: k, eventTs: ts, createdTs: null, values: { hr: 1 } })),
+      )
+    }
+    sent.length = 0
     const result = await store.read(
       views.map((v) => ({ view: v, entityKeys: keys })),
       ts,
     )
-    expect(execs).toBe(1)
-    expect(result.flatMap((r) => r.entities)).toHaveLength(300)
+    expect(sent).toEqual(['evalsha 300'])
+    expect(result.flatMap((r) => r.entities.map((e) => e.status))).toEqual(
+      Array(300).fill('present'),
+    )
+    await store.close()
+  })
+
+  it('keeps the later event time when two writers race on the same keys', async () => {
+    const p = `wardtest_${runId}_race`
+    const [a, b] = await Promise.all([
+      RedisOnlineStore.connect(url, { project: p, rowsPerCall: 16, callsPerPipeline: 2 }),
+      RedisOnlineStore.connect(url, { project: p, rowsPerCall: 16, callsPerPipeline: 2 }),
+    ])
+    const keys = Array.from({ length: 2000 }, (_, i) => `e${i}`)
+    // Even keys: writer a has the later row; odd keys: writer b. Both write every key at once.
+    const rows = (writer: number) =>
+      keys.map((entityKey, i) => {
+        const later = i % 2 === writer
+        return {
+          entityKey,
+          eventTs: new Date(ts.getTime() + (later ? 1000 : 0)),
+          createdTs: null,
+          values: { hr: later ? 2 : 1 },
+        }
+      })
+    const [ra, rb] = await Promise.all([a.write(view, rows(0)), b.write(view, rows(1))])
+    // Each writer's later half always lands; its earlier half lands only where it came first.
+    expect(ra.written).toBeGreaterThanOrEqual(1000)
+    expect(rb.written).toBeGreaterThanOrEqual(1000)
+    const [r] = await a.read([{ view, entityKeys: keys }], ts)
+    expect(r?.entities.every((e) => e.status === 'present' && e.values.hr === 2)).toBe(true)
+    await Promise.all([a.close(), b.close()])
+  })
+
+  it('migrates hashes of the previous layout on write, keeping the later event time', async () => {
+    const p = `wardtest_${runId}_migrate`
+    const later = new Date(ts.getTime() + 60_000)
+    await admin.hset(`ward:${p}:vitals:old`, '_ts', ts.toISOString(), 'hr', '70')
+    await admin.hset(
+      `ward:${p}:vitals:new`,
+      '_ts',
+      later.toISOString(),
+      'hr',
+      '90',
+      'smoker',
+      'true',
+    )
+    const store = await RedisOnlineStore.connect(url, { project: p })
+    // Before a write, an unmigrated hash is an error that says what to do, not `not_found`.
+    await expect(store.read([{ view, entityKeys: ['old'] }], ts)).rejects.toSatisfy(
+      (e) => isAppError(e) && e.code === 'INTERNAL' && e.message.includes('ward materialize'),
+    )
+    const row = (entityKey: string) => ({
+      entityKey,
+      eventTs: ts,
+      createdTs: null,
+      values: { hr: 80 },
+    })
+    expect(await store.write(view, [row('old'), row('new')])).toEqual({
+      written: 1,
+      skippedOlder: 1,
+    })
+    const [r] = await store.read([{ view, entityKeys: ['old', 'new'] }], later)
+    expect(r?.entities).toEqual([
+      { status: 'present', entityKey: 'old', eventTs: ts, values: { hr: 80, smoker: null } },
+      // The later hash stays, rewritten as a row whose texts decode by the field types.
+      { status: 'present', entityKey: 'new', eventTs: later, values: { hr: 90, smoker: true } },
+    ])
+    expect(await admin.type(`ward:${p}:vitals:new`)).toBe('string')
     await store.close()
   })
 
@@ -122,13 +198,22 @@ describe.skipIf(!url)('redis online store', () => {
     await store.close()
   })
 
-  it('reports a key of another type as a rejected command, not an outage', async () => {
-    const p = `wardtest_${runId}_wrongtype`
-    await admin.set(`ward:${p}:vitals:a`, 'plain string')
+  it('reports a key it did not write as a rejected command or a conflict, never as data', async () => {
+    const p = `wardtest_${runId}_foreign`
+    await admin.sadd(`ward:${p}:vitals:set`, 'x')
+    await admin.set(`ward:${p}:vitals:text`, 'plain string')
     const store = await RedisOnlineStore.connect(url, { project: p })
-    await expect(store.read([{ view, entityKeys: ['a'] }], ts)).rejects.toSatisfy(
+    await expect(store.read([{ view, entityKeys: ['set'] }], ts)).rejects.toSatisfy(
       (e) => isAppError(e) && e.code === 'INTERNAL' && e.message.includes('WRONGTYPE'),
     )
+    await expect(store.read([{ view, entityKeys: ['text'] }], ts)).rejects.toSatisfy(
+      (e) => isAppError(e) && e.code === 'CONFLICT' && e.message.includes('not a Ward row'),
+    )
+    const row = { entityKey: 'text', eventTs: ts, createdTs: null, values: { hr: 1 } }
+    await expect(store.write(view, [row])).rejects.toSatisfy(
+      (e) => isAppError(e) && e.code === 'INTERNAL' && e.message.includes('not a Ward row'),
+    )
+    expect(await admin.get(`ward:${p}:vitals:text`)).toBe('plain string')
     await store.close()
   })
 })

@@ -15,60 +15,108 @@ import {
   unavailable,
 } from './redis-connect.js'
 import {
-  EVENT_TS_FIELD,
-  encodeEventTs,
-  encodeRowPairs,
-  requestedFields,
-  toEntityResult,
-} from './value-codec.js'
+  decodeRedisRow,
+  encodeRedisRow,
+  jsonKeysOf,
+  ROW_PREFIX,
+  ROW_TS_FROM,
+  ROW_TS_TO,
+} from './redis-row-codec.js'
+import { EVENT_TS_FIELD, requestedFields } from './value-codec.js'
 
 /**
  * Writes a batch of rows, each only if no later row is stored (docs/ONLINE-STORE.md).
- * KEYS: one hash per row. ARGV[1]: JSON array, per row `[eventTs, field, text, field, text…]`.
- * One JSON argument instead of thousands keeps the client's per-argument cost out of the way
- * (measured: 4× less client CPU); event times are ISO strings, so string order is time order.
- * An existing hash is deleted first so a value that became null does not linger.
- * Returns how many rows were written.
+ * KEYS: one string key per row. ARGV[1]: the rows' JSON texts (redis-row-codec.ts) joined by
+ * newlines, in KEYS order (JSON has no raw newline): one argument instead of one per row
+ * measured ~30% less client CPU.
+ * One `MGET` reads every stored row, Lua keeps per key the later of stored and new rows (in
+ * batch order, so the later event wins within a batch too), and one `MSET` writes the winners:
+ * three commands per batch instead of one or two per row. The script is atomic, so concurrent
+ * writers cannot interleave between the read and the write.
+ * `MGET` answers nil for a key of another type too; `EXISTS` on the nil keys (usually none
+ * exist) finds those: a hash of the old layout (one field per feature and `_ts`) takes part as
+ * a row made of its texts, so re-materializing migrates it; anything else fails the batch
+ * before it writes. Returns how many rows were written.
  */
 const WRITE_SCRIPT = `
-local rows = cjson.decode(ARGV[1])
-if #rows ~= #KEYS then return redis.error_reply('ward: ' .. #KEYS .. ' keys for ' .. #rows .. ' rows') end
-local written = 0
-for k = 1, #KEYS do
-  local row = rows[k]
-  local ts = row[1]
-  local current = redis.call('HGET', KEYS[k], '${EVENT_TS_FIELD}')
-  if (not current) or current <= ts then
-    if current then redis.call('DEL', KEYS[k]) end
-    redis.call('HSET', KEYS[k], '${EVENT_TS_FIELD}', ts, unpack(row, 2))
-    written = written + 1
+local rows, n = ARGV[1], #KEYS
+local texts, from = {}, 1
+for k = 1, n do
+  local to = string.find(rows, '\\n', from, true)
+  if not to then
+    if k < n then return redis.error_reply('ward: fewer rows than the ' .. n .. ' keys') end
+    to = #rows + 1
+  end
+  texts[k] = string.sub(rows, from, to - 1)
+  from = to + 1
+end
+if from ~= #rows + 2 then return redis.error_reply('ward: more rows than the ' .. n .. ' keys') end
+
+local stored = redis.call('MGET', unpack(KEYS))
+local winners = {}
+local absent = {}
+for k = 1, n do
+  if not stored[k] then absent[#absent + 1] = KEYS[k] end
+end
+if #absent > 0 and redis.call('EXISTS', unpack(absent)) > 0 then
+  for k = 1, n do
+    if not stored[k] and redis.call('EXISTS', KEYS[k]) == 1 then
+      local ts = redis.call('HGET', KEYS[k], '${EVENT_TS_FIELD}')
+      if not ts then return redis.error_reply('ward: ' .. KEYS[k] .. ' holds a hash that is not a Ward row') end
+      local parts = {'${ROW_PREFIX}', ts, '"'}
+      local fields = redis.call('HGETALL', KEYS[k])
+      for i = 1, #fields, 2 do
+        if fields[i] ~= '${EVENT_TS_FIELD}' then
+          parts[#parts + 1] = ',' .. cjson.encode(fields[i]) .. ':' .. cjson.encode(fields[i + 1])
+        end
+      end
+      parts[#parts + 1] = '}'
+      stored[k] = table.concat(parts)
+      winners[KEYS[k]] = stored[k]
+    end
   end
 end
+
+local current, written = {}, 0
+for k = 1, n do
+  local key, row = KEYS[k], texts[k]
+  local old = current[key]
+  if old == nil then old = stored[k] end
+  if old and string.sub(old, 1, ${ROW_PREFIX.length}) ~= '${ROW_PREFIX}' then
+    return redis.error_reply('ward: ' .. key .. ' holds a value that is not a Ward row')
+  end
+  if (not old) or string.sub(old, ${ROW_TS_FROM}, ${ROW_TS_TO}) <= string.sub(row, ${ROW_TS_FROM}, ${ROW_TS_TO}) then
+    current[key] = row
+    winners[key] = row
+    written = written + 1
+  else
+    current[key] = old
+  end
+end
+
+local args = {}
+for key, row in pairs(winners) do
+  args[#args + 1] = key
+  args[#args + 1] = row
+end
+if #args > 0 then redis.call('MSET', unpack(args)) end
 return written
 `
 
 /**
- * Reads many hashes in one call. KEYS: the hashes; ARGV[1]: JSON `[[fields of group 1], …]`,
- * `[group of each key]`. Returns one JSON array of HMGET replies (missing fields: false). One
- * JSON reply instead of thousands of RESP strings cuts client decoding ~4× for 300 hashes.
+ * Reads many rows in one call: KEYS are the row keys, the reply their texts (nil when absent).
+ * Unlike MGET, a key of another type fails with WRONGTYPE instead of reading as absent, so an
+ * unmigrated hash or a foreign key is reported, never served as `not_found`.
  */
 const READ_SCRIPT = `
-local spec = cjson.decode(ARGV[1])
-local groups, of = spec[1], spec[2]
 local out = {}
-for k = 1, #KEYS do
-  out[k] = redis.call('HMGET', KEYS[k], unpack(groups[of[k]]))
-end
-return cjson.encode(out)
+for k = 1, #KEYS do out[k] = redis.call('GET', KEYS[k]) end
+return out
 `
-
-/** Up to this many hashes a read is a pipeline of HMGETs (cheapest for few); beyond, the script. */
-const PIPELINED_READ_LIMIT = 16
 
 const SCRIPTS = { write: WRITE_SCRIPT, read: READ_SCRIPT }
 
-/** Lua's unpack is limited to a few thousand values; far above any sane view. */
-const MAX_FIELDS = 2000
+const MAX_ROWS_PER_CALL = 2000
 
 export interface RedisOnlineStoreOptions {
   /** Keys are `ward:{project}:{view}:{entityKey}`. */
@@ -80,9 +128,9 @@ export interface RedisOnlineStoreOptions {
 }
 
 /**
- * The Redis online store: one hash per view × entity, one field per feature plus `_ts`, values
- * as readable text (value-codec.ts). Writes go through a Lua script in pipelines, reads are one
- * pipeline of HMGETs, i.e. one round trip for any number of entities × views.
+ * The Redis online store: one string key per view × entity holding the row as readable JSON
+ * (redis-row-codec.ts). Writes go through a batch Lua script in pipelines; a read of any number
+ * of entities × views is one call of a read script, i.e. one round trip.
  */
 export class RedisOnlineStore implements OnlineStore {
   private readonly shas = new Map<keyof typeof SCRIPTS, string>()
@@ -96,7 +144,8 @@ export class RedisOnlineStore implements OnlineStore {
     options: RedisOnlineStoreOptions,
   ) {
     this.prefix = `ward:${options.project}:`
-    this.rowsPerCall = options.rowsPerCall ?? 200
+    // MGET/MSET take the batch through Lua's unpack, which is limited to ~8000 values.
+    this.rowsPerCall = Math.min(options.rowsPerCall ?? 200, MAX_ROWS_PER_CALL)
     this.callsPerPipeline = options.callsPerPipeline ?? 25
   }
 
@@ -106,34 +155,28 @@ export class RedisOnlineStore implements OnlineStore {
     return new RedisOnlineStore(client, describeRedis(url), options)
   }
 
-  /** The hash key of one entity of one view. */
+  /** The key of one entity of one view. */
   key(view: string, entityKey: string): string {
     return `${this.prefix}${view}:${entityKey}`
   }
 
   async write(view: OnlineView, rows: readonly FeatureRow[]): Promise<OnlineWriteReport> {
-    if (view.fields.length > MAX_FIELDS) {
-      throw new AppError('UNSUPPORTED', `view '${view.name}' has over ${MAX_FIELDS} fields`)
-    }
     // Encode (and validate) every row before sending any, so a bad row writes nothing.
-    const calls: string[][] = []
+    const jsonKeys = jsonKeysOf(view)
+    const calls: (string | Buffer)[][] = []
     for (let i = 0; i < rows.length; i += this.rowsPerCall) {
       const chunk = rows.slice(i, i + this.rowsPerCall)
-      const encoded = chunk.map((row) => {
-        const flat = [encodeEventTs(row.eventTs, `${view.name} entity '${row.entityKey}'`)]
-        encodeRowPairs(view, row, flat)
-        return flat
-      })
-      calls.push([
-        ...chunk.map((row) => this.key(view.name, row.entityKey)),
-        JSON.stringify(encoded),
-      ])
+      const args: (string | Buffer)[] = chunk.map((row) => this.key(view.name, row.entityKey))
+      // As bytes: ioredis then writes it as is instead of concatenating it into one command
+      // string and re-encoding that (measured ~15% less client CPU per row).
+      args.push(Buffer.from(chunk.map((row) => encodeRedisRow(view, jsonKeys, row)).join('\n')))
+      calls.push(args)
     }
     let written = 0
     const inFlight: Promise<number>[] = []
     for (let i = 0; i < calls.length; i += this.callsPerPipeline) {
       if (inFlight.length >= 2) written += await (inFlight.shift() as Promise<number>)
-      const p = this.runScript('write', calls.slice(i, i + this.callsPerPipeline)).then((replies) =>
+      const p = this.runWrites(calls.slice(i, i + this.callsPerPipeline)).then((replies) =>
         replies.reduce<number>((sum, n) => sum + Number(n), 0),
       )
       p.catch(() => {}) // Awaited below; this only marks it handled while others run.
@@ -143,53 +186,30 @@ export class RedisOnlineStore implements OnlineStore {
     return { written, skippedOlder: rows.length - written }
   }
 
+  /** All requested rows in one script call (one round trip, one reply), decoded by type. */
   async read(requests: readonly OnlineReadRequest[], now: Date): Promise<OnlineViewResult[]> {
-    const plan = requests.map((r) => ({
-      ...r,
-      wanted: requestedFields(r.view, r.fields),
-    }))
-    const hashes = await this.fetch(plan)
+    const wanted = requests.map((r) => requestedFields(r.view, r.fields))
+    const keys: string[] = []
+    for (const { view, entityKeys } of requests) {
+      for (const key of entityKeys) keys.push(this.key(view.name, key))
+    }
+    const texts = keys.length === 0 ? [] : await this.readRows(keys)
     const nowMs = now.getTime()
     let i = 0
-    return plan.map(({ view, entityKeys, wanted }) => ({
+    return requests.map(({ view, entityKeys }, r) => ({
       view: view.name,
-      entities: entityKeys.map((key) => {
-        const texts = hashes[i++] ?? []
-        return toEntityResult(view, wanted, key, texts[0], (_, index) => texts[index + 1], nowMs)
-      }),
+      entities: entityKeys.map((key) =>
+        decodeRedisRow(view, wanted[r] ?? [], key, texts[i++] ?? null, nowMs),
+      ),
     }))
   }
 
-  /** `[_ts, ...wanted]` texts (null when absent) of every requested hash, in one round trip. */
-  private async fetch(
-    plan: readonly {
-      view: OnlineView
-      entityKeys: readonly string[]
-      wanted: readonly { name: string }[]
-    }[],
-  ): Promise<(string | null)[][]> {
-    const count = plan.reduce((n, r) => n + r.entityKeys.length, 0)
-    if (count === 0) return []
-    const groups = plan.map((r) => [EVENT_TS_FIELD, ...r.wanted.map((f) => f.name)])
-    if (count <= PIPELINED_READ_LIMIT) {
-      const pipeline = this.client.pipeline()
-      plan.forEach(({ view, entityKeys }, g) => {
-        for (const key of entityKeys) pipeline.hmget(this.key(view.name, key), ...(groups[g] ?? []))
-      })
-      const replies = await this.exec(pipeline.exec())
-      return replies.map((reply) => this.reply(reply) as (string | null)[])
+  private async readRows(keys: string[]): Promise<(string | null)[]> {
+    const reply = await this.runRead(keys)
+    if (!Array.isArray(reply) || reply.length !== keys.length) {
+      throw new AppError('INTERNAL', `${this.target}: the read script answered ${typeof reply}`)
     }
-    const keys: string[] = []
-    const groupOf: number[] = []
-    plan.forEach(({ view, entityKeys }, g) => {
-      for (const key of entityKeys) {
-        keys.push(this.key(view.name, key))
-        groupOf.push(g + 1)
-      }
-    })
-    const [json] = await this.runScript('read', [[...keys, JSON.stringify([groups, groupOf])]])
-    const parsed = JSON.parse(String(json)) as (string | false)[][]
-    return parsed.map((texts) => texts.map((t) => (t === false ? null : t)))
+    return reply as (string | null)[]
   }
 
   async ping(): Promise<void> {
@@ -204,21 +224,34 @@ export class RedisOnlineStore implements OnlineStore {
     await this.client.quit().catch(() => {})
   }
 
-  /** Runs one pipeline of script calls, reloading the script once if Redis forgot it. */
-  private async runScript(
-    name: keyof typeof SCRIPTS,
-    calls: string[][],
-    retried = false,
-  ): Promise<unknown[]> {
-    const sha = this.shas.get(name) ?? (await this.loadScript(name))
+  /**
+   * Runs one pipeline of calls of the write script (args: keys, then the one ARGV), reloading
+   * the script once if Redis forgot it (restart, SCRIPT FLUSH).
+   */
+  private async runWrites(calls: (string | Buffer)[][], retried = false): Promise<unknown[]> {
+    const sha = this.shas.get('write') ?? (await this.loadScript('write'))
     const pipeline = this.client.pipeline()
     for (const args of calls) pipeline.evalsha(sha, args.length - 1, ...args)
     const replies = await this.exec(pipeline.exec())
-    if (!retried && replies.some(([e]) => e?.message.startsWith('NOSCRIPT'))) {
-      this.shas.delete(name)
-      return this.runScript(name, calls, true)
+    if (!retried && replies.some(([e]) => isNoScript(e))) {
+      this.shas.delete('write')
+      return this.runWrites(calls, true)
     }
     return replies.map((reply) => this.reply(reply))
+  }
+
+  /** One call of the read script: a single command, so no pipeline object to allocate. */
+  private async runRead(keys: readonly string[], retried = false): Promise<unknown> {
+    const sha = this.shas.get('read') ?? (await this.loadScript('read'))
+    try {
+      return await this.client.evalsha(sha, keys.length, ...keys)
+    } catch (e) {
+      if (!retried && isNoScript(e)) {
+        this.shas.delete('read')
+        return this.runRead(keys, true)
+      }
+      throw this.failure(e)
+    }
   }
 
   private async loadScript(name: keyof typeof SCRIPTS): Promise<string> {
@@ -248,15 +281,25 @@ export class RedisOnlineStore implements OnlineStore {
     if (reply === undefined) throw new AppError('INTERNAL', `${this.target}: a reply is missing`)
     const [e, value] = reply
     if (e === null) return value
-    if (e.name === 'ReplyError') {
-      throw new AppError('INTERNAL', `${this.target} rejected a command: ${e.message}`, {
+    throw this.failure(e)
+  }
+
+  /** A rejected command is INTERNAL (WRONGTYPE: a key in another layout); anything else an outage. */
+  private failure(e: unknown): AppError {
+    if (e instanceof Error && e.name === 'ReplyError') {
+      const hint = e.message.includes('WRONGTYPE')
+        ? ' (a key of this store holds another type: a hash from before Ward stored rows as JSON strings is rewritten by the next ward materialize)'
+        : ''
+      return new AppError('INTERNAL', `${this.target} rejected a command: ${e.message}${hint}`, {
         cause: e,
       })
     }
-    throw this.unavailable(e)
+    return this.unavailable(e)
   }
 
   private unavailable(e: unknown): AppError {
     return isAppError(e) ? e : unavailable(this.target, e)
   }
 }
+
+const isNoScript = (e: unknown): boolean => e instanceof Error && e.message.startsWith('NOSCRIPT')

@@ -4,14 +4,14 @@ import type { FeatureRow, FeatureValue } from '../offline/offline-store.js'
 import type { OnlineEntityResult, OnlineView } from './online-store.js'
 
 /**
- * The one text encoding both online stores keep (Redis hash fields, memory snapshot): numbers
- * as JavaScript prints them, booleans as `true`/`false`, strings verbatim, null as an absent
- * field; event time as an ISO-8601 UTC string under `_ts`, which sorts like the instant itself.
- * Readable with `redis-cli HGETALL`, unlike serialized protobuf blobs.
+ * The text form of values (memory store and its snapshot; Redis rows reuse the validation, the
+ * event time and the decoding, see redis-row-codec.ts): numbers as JavaScript prints them,
+ * booleans as `true`/`false`, strings verbatim, null as an absent field; event time as an
+ * ISO-8601 UTC string under `_ts`, which sorts like the instant itself.
  */
 export const EVENT_TS_FIELD = '_ts'
 
-/** Hash field → text, without `_ts`; null values are left out. */
+/** Field → text, without `_ts`; null values are left out. */
 export type EncodedValues = Record<string, string>
 
 const MIN_MS = Date.parse('0000-01-01T00:00:00.000Z')
@@ -39,16 +39,8 @@ export const encodeRow = (view: OnlineView, row: FeatureRow): EncodedValues => {
   return out
 }
 
-/** As `encodeRow`, appending `name, text` pairs to `out` (the Redis write path's flat form). */
-export const encodeRowPairs = (view: OnlineView, row: FeatureRow, out: string[]): void => {
-  for (const field of view.fields) {
-    const value = row.values[field.name]
-    if (value === null || value === undefined) continue
-    out.push(field.name, encodeValue(field.type, value, view.name, field.name, row.entityKey))
-  }
-}
-
-const encodeValue = (
+/** One value's text after checking it against the field's type (VALIDATION naming the field). */
+export const encodeValue = (
   type: FieldType,
   value: Exclude<FeatureValue, null>,
   view: string,

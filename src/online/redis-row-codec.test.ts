@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest'
+import { isAppError } from '../core/errors.js'
+import type { OnlineView } from './online-store.js'
+import {
+  decodeRedisRow,
+  encodeRedisRow,
+  jsonKeysOf,
+  ROW_TS_FROM,
+  ROW_TS_TO,
+} from './redis-row-codec.js'
+
+const view: OnlineView = {
+  name: 'vitals',
+  ttl: 60,
+  fields: [
+    { name: 'hr', type: 'int' },
+    { name: 'temp', type: 'float' },
+    { name: 'smoker', type: 'bool' },
+    { name: 'constructor', type: 'string' },
+  ],
+}
+const ts = new Date('2024-03-01T12:00:00.000Z')
+const now = ts.getTime()
+
+describe('redis row codec', () => {
+  it('writes _ts first at a fixed offset, then non-null features with JSON types', () => {
+    const text = encodeRedisRow(view, jsonKeysOf(view), {
+      entityKey: 'p1',
+      eventTs: ts,
+      createdTs: null,
+      values: { hr: 72, temp: null, smoker: false, constructor: 'a\nb"' },
+    })
+    expect(text).toBe(
+      '{"_ts":"2024-03-01T12:00:00.000Z","hr":72,"smoker":false,"constructor":"a\\nb\\""}',
+    )
+    expect(text).not.toContain('\n') // rows travel newline-joined
+    expect(text.slice(ROW_TS_FROM - 1, ROW_TS_TO)).toBe(ts.toISOString())
+  })
+
+  it('reads an absent member as null, not as an inherited property', () => {
+    const r = decodeRedisRow(
+      view,
+      view.fields,
+      'p1',
+      '{"_ts":"2024-03-01T12:00:00.000Z","hr":72}',
+      now,
+    )
+    expect(r).toEqual({
+      status: 'present',
+      entityKey: 'p1',
+      eventTs: ts,
+      values: { hr: 72, temp: null, smoker: null, constructor: null },
+    })
+  })
+
+  it('decodes a JSON type that does not fit like the text form, and rejects what is no value', () => {
+    const migrated = '{"_ts":"2024-03-01T12:00:00.000Z","hr":"72","smoker":"true","constructor":5}'
+    expect(decodeRedisRow(view, view.fields, 'p1', migrated, now)).toMatchObject({
+      values: { hr: 72, smoker: true, constructor: '5' },
+    })
+    const conflict = (text: string) => () => decodeRedisRow(view, view.fields, 'p1', text, now)
+    const isConflict = (e: unknown) => isAppError(e) && e.code === 'CONFLICT'
+    expect(conflict('{"_ts":"2024-03-01T12:00:00.000Z","hr":1.5}')).toThrow(
+      expect.toSatisfy(isConflict),
+    )
+    expect(conflict('{"_ts":"2024-03-01T12:00:00.000Z","hr":[1]}')).toThrow(
+      expect.toSatisfy(isConflict),
+    )
+    expect(conflict('plain string')).toThrow(expect.toSatisfy(isConflict))
+    expect(conflict('{"hr":1}')).toThrow(expect.toSatisfy(isConflict))
+  })
+
+  it('withholds values of a stale row and refuses a field named _ts', () => {
+    const text = '{"_ts":"2024-03-01T12:00:00.000Z","hr":72}'
+    expect(decodeRedisRow(view, view.fields, 'p1', text, now + 60_001)).toEqual({
+      status: 'stale',
+      entityKey: 'p1',
+      eventTs: ts,
+    })
+    expect(decodeRedisRow(view, view.fields, 'p1', null, now)).toEqual({
+      status: 'not_found',
+      entityKey: 'p1',
+    })
+    const bad: OnlineView = { ...view, fields: [{ name: '_ts', type: 'string' }] }
+    expect(() => jsonKeysOf(bad)).toThrow(
+      expect.toSatisfy((e: unknown) => isAppError(e) && e.code === 'UNSUPPORTED'),
+    )
+  })
+})

@@ -1,0 +1,128 @@
+import { AppError } from '../core/errors.js'
+import type { FieldType } from '../features/schema.js'
+import type { FeatureRow, FeatureValue } from '../offline/offline-store.js'
+import type { OnlineEntityResult, OnlineView } from './online-store.js'
+import { decodeValue, EVENT_TS_FIELD, encodeEventTs, encodeValue } from './value-codec.js'
+
+/**
+ * One Redis row is one JSON object, `{"_ts":"2024-03-01T12:00:00.000Z","hr":72,"sex":"F"}`:
+ * `_ts` first, then the non-null features with their JSON types (docs/ONLINE-STORE.md). Every
+ * row starts with `ROW_PREFIX` followed by the 24-character ISO time, so the write script finds
+ * the event time at a fixed offset without parsing JSON (ISO strings sort like the instants).
+ * JSON never contains a raw newline, which lets a batch travel as one newline-joined argument.
+ */
+export const ROW_PREFIX = `{"${EVENT_TS_FIELD}":"`
+
+/** 1-based Lua positions of the event time inside a row (`string.sub(row, FROM, TO)`). */
+export const ROW_TS_FROM = ROW_PREFIX.length + 1
+export const ROW_TS_TO = ROW_PREFIX.length + 24
+
+/** Per view: `,"name":` for each field, built once per write instead of once per value. */
+export const jsonKeysOf = (view: OnlineView): string[] => {
+  return view.fields.map((f) => {
+    if (f.name === EVENT_TS_FIELD) {
+      throw new AppError('UNSUPPORTED', `view '${view.name}' has a field named '${f.name}'`, {
+        field: `${view.name}:${f.name}`,
+      })
+    }
+    return `,${JSON.stringify(f.name)}:`
+  })
+}
+
+/**
+ * A row's JSON text, checked against the field types first (VALIDATION naming `view:field` and
+ * the entity). `jsonKeys` is `jsonKeysOf(view)`. Numbers print as JavaScript prints them, which
+ * is valid JSON for the finite numbers validation lets through and parses back to the same value.
+ */
+export const encodeRedisRow = (
+  view: OnlineView,
+  jsonKeys: readonly string[],
+  row: FeatureRow,
+): string => {
+  let text = `${ROW_PREFIX}${encodeEventTs(row.eventTs, `${view.name} entity '${row.entityKey}'`)}"`
+  const fields = view.fields
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i] as { name: string; type: FieldType }
+    const value = row.values[field.name]
+    if (value === null || value === undefined) continue
+    const checked = encodeValue(field.type, value, view.name, field.name, row.entityKey)
+    text += jsonKeys[i] + (typeof value === 'string' ? JSON.stringify(value) : checked)
+  }
+  return `${text}}`
+}
+
+/**
+ * One entity's answer from its stored JSON (null: never written). Status from the TTL as in the
+ * memory store (`toEntityResult`); a value whose JSON type no longer fits the field is read as
+ * its text and decoded like the memory store's text, so both stores give the same answer or the
+ * same CONFLICT after a definition change.
+ */
+export const decodeRedisRow = (
+  view: OnlineView,
+  wanted: readonly { readonly name: string; readonly type: FieldType }[],
+  entityKey: string,
+  text: string | null,
+  nowMs: number,
+): OnlineEntityResult => {
+  if (text === null) return { status: 'not_found', entityKey }
+  const row = parseRow(view.name, entityKey, text)
+  const eventTs = new Date(row[EVENT_TS_FIELD] as string)
+  if (view.ttl > 0 && nowMs - eventTs.getTime() > view.ttl * 1000) {
+    return { status: 'stale', entityKey, eventTs }
+  }
+  const values: Record<string, FeatureValue> = {}
+  for (const f of wanted) {
+    const v = Object.hasOwn(row, f.name) ? row[f.name] : null
+    values[f.name] = fits(f.type, v)
+      ? (v as FeatureValue)
+      : decodeValue(f.type, textOf(v, view.name, f.name), view.name, f.name)
+  }
+  return { status: 'present', entityKey, eventTs, values }
+}
+
+const parseRow = (view: string, entityKey: string, text: string): Record<string, unknown> => {
+  let row: unknown
+  try {
+    row = JSON.parse(text)
+  } catch {
+    row = undefined
+  }
+  const ts = (row as Record<string, unknown> | undefined)?.[EVENT_TS_FIELD]
+  if (
+    typeof row !== 'object' ||
+    row === null ||
+    typeof ts !== 'string' ||
+    Number.isNaN(Date.parse(ts))
+  ) {
+    throw new AppError(
+      'CONFLICT',
+      `${view} entity '${entityKey}' is not a Ward row (${JSON.stringify(text.slice(0, 40))}); re-run ward materialize`,
+      { field: `${view}:${EVENT_TS_FIELD}` },
+    )
+  }
+  return row as Record<string, unknown>
+}
+
+/** JSON already has the field's type (the common case): no conversion needed. */
+const fits = (type: FieldType, v: unknown): boolean =>
+  v === null ||
+  (type === 'int'
+    ? Number.isSafeInteger(v)
+    : type === 'float'
+      ? typeof v === 'number'
+      : type === 'bool'
+        ? typeof v === 'boolean'
+        : typeof v === 'string')
+
+/** A scalar as the text the memory store would hold; an array or object is no feature value. */
+const textOf = (v: unknown, view: string, field: string): string => {
+  if (typeof v === 'string') return v
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v)
+  throw new AppError(
+    'CONFLICT',
+    `${view}:${field} holds ${JSON.stringify(v)}; re-run ward materialize`,
+    {
+      field: `${view}:${field}`,
+    },
+  )
+}
