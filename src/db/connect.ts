@@ -7,12 +7,18 @@ import { AppError } from '../core/errors.js'
 import { redactUrl } from '../core/redact.js'
 import type { Database } from './schema.js'
 
-/** A Kysely handle plus what it runs on, so callers can pick a fast path (COPY) for Postgres. */
-export interface Db {
+/**
+ * A Kysely handle plus the driver it runs on: all SQL goes through `kysely`; the driver is only
+ * for what Kysely does not carry, a session on one connection with COPY (`offline/session.ts`).
+ */
+export type Db = DbCommon &
+  (
+    | { readonly kind: 'pglite'; readonly pglite: PGlite }
+    | { readonly kind: 'postgres'; readonly pool: pg.Pool }
+  )
+
+interface DbCommon {
   readonly kysely: Kysely<Database>
-  readonly kind: 'pglite' | 'postgres'
-  /** The pg pool behind a Postgres handle (for COPY streams); undefined on PGlite. */
-  readonly pool: pg.Pool | undefined
   /** Where it points, safe to print. */
   readonly target: string
   close(): Promise<void>
@@ -31,7 +37,7 @@ export const connectDb = async (config: OfflineStoreConfig, dataDir?: string): P
     return {
       kysely,
       kind: 'pglite',
-      pool: undefined,
+      pglite,
       target: `PGlite at ${where}`,
       close: () => kysely.destroy(),
     }

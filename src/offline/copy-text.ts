@@ -3,9 +3,9 @@ import type { FeatureRow, FeatureValue } from './offline-store.js'
 import { type FieldColumn, NO_CREATED_TS, type SqlType, type ViewTable } from './view-tables.js'
 
 /**
- * Encoding of typed rows for Postgres (pure): COPY text format lines, and the per-column arrays
- * that `unnest` inserts take. Both check each value's JS type against its column, so a caller bug
- * surfaces as an error naming view, field and key instead of a cast failure deep in SQL.
+ * Encoding of typed rows for Postgres and PGlite (pure): COPY text format lines. Each value's JS
+ * type is checked against its column, so a caller bug surfaces as an error naming view, field and
+ * key instead of a cast failure deep in SQL.
  * COPY text format: https://www.postgresql.org/docs/15/sql-copy.html#id-1.9.3.55.9.2
  */
 
@@ -75,21 +75,4 @@ export const copyLine = (table: ViewTable, row: FeatureRow): string => {
   line += row.createdTs ? checkDate(table, row, row.createdTs, 'created_ts') : NO_CREATED_TS
   for (const f of table.fields) line += `\t${copyText(checkValue(table, f, row))}`
   return `${line}\n`
-}
-
-/** Rows as column arrays (keys, times as ISO text, then one array per field), for `unnest`. */
-export const columnArrays = (table: ViewTable, rows: readonly FeatureRow[]): unknown[][] => {
-  const keys: string[] = []
-  const events: string[] = []
-  const created: string[] = []
-  const fields: FeatureValue[][] = table.fields.map(() => [])
-  for (const row of rows) {
-    keys.push(row.entityKey)
-    events.push(checkDate(table, row, row.eventTs, 'event_ts'))
-    created.push(row.createdTs ? checkDate(table, row, row.createdTs, 'created_ts') : NO_CREATED_TS)
-    table.fields.forEach((f, i) => {
-      fields[i]?.push(checkValue(table, f, row))
-    })
-  }
-  return [keys, events, created, ...fields]
 }

@@ -4,13 +4,12 @@ import type { EntityRow } from './offline-store.js'
 import { ENTITY_TABLE } from './pit-query.js'
 import type { Session } from './session.js'
 
-const INSERT_CHUNK = 20_000
 const COPY_CHUNK = 2_000
 
 /**
  * Loads entity rows into the session's temp table `pit_entity_rows (ord, entity_key, event_ts)`,
  * dropped at commit. `ord` is the input position, so the join can return every input row, in
- * order, duplicates included. COPY on Postgres, `unnest` inserts on PGlite.
+ * order, duplicates included. Loaded by COPY (PGlite and Postgres alike).
  */
 export const loadEntityRows = async (s: Session, rows: readonly EntityRow[]): Promise<void> => {
   await sql`create temp table ${sql.id(ENTITY_TABLE)} (
@@ -25,22 +24,7 @@ export const loadEntityRows = async (s: Session, rows: readonly EntityRow[]): Pr
     }
     return r.eventTs.toISOString()
   })
-  if (s.copyIn) {
-    await s.copyIn(
-      sql`copy ${sql.id(ENTITY_TABLE)} (ord, entity_key, event_ts) from stdin`,
-      copyChunks(rows, times),
-    )
-  } else {
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      const part = rows.slice(i, i + INSERT_CHUNK)
-      const ords = part.map((_, j) => i + j)
-      const keys = part.map((r) => r.entityKey)
-      await sql`insert into ${sql.id(ENTITY_TABLE)} (ord, entity_key, event_ts)
-        select * from unnest(${ords}::integer[], ${keys}::text[], ${times.slice(i, i + INSERT_CHUNK)}::timestamptz[])`.execute(
-        s.tx,
-      )
-    }
-  }
+  await s.copyIn(sql`${sql.id(ENTITY_TABLE)} (ord, entity_key, event_ts)`, copyChunks(rows, times))
   // Without statistics the planner guesses the temp table's size; a real count keeps the
   // per-row index probes (nested loop) it should pick for the LATERAL joins.
   await sql`analyze ${sql.id(ENTITY_TABLE)}`.execute(s.tx)

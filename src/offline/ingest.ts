@@ -103,14 +103,14 @@ export const ingestCsv = async (options: IngestOptions): Promise<IngestReport> =
             header = cells
             checkHeader(repo, source, header)
             template = Object.fromEntries(header.map((h) => [h, '']))
-            if (writer.takesLines) encode = makeRecordEncoder(repo, source, header)
+            encode = makeRecordEncoder(repo, source, header)
             if (onError === 'skip' && options.rejectsFile) {
               rejects = await openRejectsWriter(options.rejectsFile, header)
             }
             continue
           }
           rowsRead += 1
-          // Fast path (Postgres): a good record goes straight to COPY lines, no row objects.
+          // A good record goes straight to COPY lines, no row objects.
           const encoded =
             encode && cells.length === header.length ? encode(cells, rowsRead) : undefined
           if (encoded) {

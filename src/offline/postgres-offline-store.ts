@@ -17,8 +17,8 @@ import { inSession } from './session.js'
 import { pickFields, viewTable } from './view-tables.js'
 
 /**
- * The offline store on PGlite or Postgres: one Kysely code path; only bulk loading differs
- * (COPY on Postgres, `unnest` inserts on PGlite), chosen by `Db.pool`.
+ * The offline store on PGlite or Postgres: one Kysely code path, bulk loads by COPY on both
+ * (`session.ts` feeds it the driver's way).
  */
 export const createPostgresOfflineStore = (db: Db): OfflineStore => ({
   ensureTables: (views) => ensureViewTables(db, views),

@@ -1,10 +1,12 @@
 import { finished } from 'node:stream/promises'
+import type { PGlite, Transaction as PGliteTransaction } from '@electric-sql/pglite'
 import {
   Kysely,
+  PGliteDialect,
   PostgresDialect,
   type PostgresPool,
   type RawBuilder,
-  type Transaction,
+  sql,
 } from 'kysely'
 import type pg from 'pg'
 import copyStreams from 'pg-copy-streams'
@@ -13,27 +15,28 @@ import type { Database } from '../db/schema.js'
 
 /**
  * One transaction on one connection. Temp tables live on a connection, and COPY needs the raw
- * pg client, so the offline store runs multi-statement work through this instead of the pool.
+ * driver, so the offline store runs multi-statement work through this instead of the pool.
  */
 export interface Session {
   /** Kysely bound to the transaction: every query runs on the session's connection. */
-  readonly tx: Transaction<Database>
+  readonly tx: Kysely<Database>
   /**
-   * Postgres only: runs `COPY … FROM STDIN` on the session's connection and feeds it `chunks`
-   * of COPY text; resolves with the rows copied. Undefined on PGlite (it uses multi-row inserts).
+   * COPY into `target` (a table and its column list, e.g. sql`t (a, b)`) from `chunks` of COPY
+   * text format; resolves with the rows copied. Postgres streams the chunks (`FROM STDIN`);
+   * PGlite reads them as one blob (`FROM '/dev/blob'`). Same text, same server code either way.
    */
-  readonly copyIn:
-    | ((statement: RawBuilder<unknown>, chunks: Iterable<string | Uint8Array>) => Promise<number>)
-    | undefined
+  copyIn(target: RawBuilder<unknown>, chunks: Iterable<string | Uint8Array>): Promise<number>
 }
 
 /**
  * Runs `work` in one transaction on one connection: commits when it resolves, rolls back when it
  * throws (the error is rethrown unchanged).
  */
-export const inSession = async <T>(db: Db, work: (s: Session) => Promise<T>): Promise<T> => {
-  if (!db.pool) return db.kysely.transaction().execute((tx) => work({ tx, copyIn: undefined }))
-  const client = await db.pool.connect()
+export const inSession = async <T>(db: Db, work: (s: Session) => Promise<T>): Promise<T> =>
+  db.kind === 'pglite' ? pgliteSession(db.pglite, work) : postgresSession(db.pool, work)
+
+const postgresSession = async <T>(pool: pg.Pool, work: (s: Session) => Promise<T>): Promise<T> => {
+  const client = await pool.connect()
   let failed = false
   // A Kysely over this one client; `release` is a no-op so the client stays ours until `finally`.
   const single = new Kysely<Database>({
@@ -43,7 +46,8 @@ export const inSession = async <T>(db: Db, work: (s: Session) => Promise<T>): Pr
     return await single.transaction().execute((tx) =>
       work({
         tx,
-        copyIn: (statement, chunks) => copyInto(client, statement.compile(tx).sql, chunks),
+        copyIn: (target, chunks) =>
+          copyInto(client, sql`copy ${target} from stdin`.compile(tx).sql, chunks),
       }),
     )
   } catch (e) {
@@ -55,6 +59,37 @@ export const inSession = async <T>(db: Db, work: (s: Session) => Promise<T>): Pr
     client.release(failed)
   }
 }
+
+/**
+ * PGlite's own exclusive transaction (it rolls back when `work` throws), with a Kysely over it:
+ * Kysely's PGlite dialect takes any object with PGlite's query interface, and the transaction
+ * has the `blob` option COPY needs.
+ */
+const pgliteSession = <T>(pglite: PGlite, work: (s: Session) => Promise<T>): Promise<T> =>
+  pglite.transaction(async (t) => {
+    const tx = new Kysely<Database>({ dialect: new PGliteDialect({ pglite: overTransaction(t) }) })
+    return work({
+      tx,
+      copyIn: async (target, chunks) => {
+        const blob = new Blob([...chunks])
+        const text = sql`copy ${target} from '/dev/blob'`.compile(tx).sql
+        const result = await t.query(text, [], { blob })
+        return result.affectedRows ?? 0
+      },
+    })
+  })
+
+/** The transaction as the PGlite Kysely expects it; closing it leaves the database open. */
+const overTransaction = (t: PGliteTransaction) => ({
+  query: t.query.bind(t),
+  closed: false,
+  ready: true,
+  waitReady: Promise.resolve(),
+  close: async () => {},
+  transaction: () => {
+    throw new Error('a session is one transaction: use savepoints, not nested transactions')
+  },
+})
 
 const singleClientPool = (client: pg.PoolClient): PostgresPool => ({
   connect: async () => ({
