@@ -61,11 +61,52 @@ describe('openCsv', () => {
     expect(sha256).toBe(createHash('sha256').update(content).digest('hex'))
   })
 
+  it('drops a BOM before a quoted header and before a first record longer than a read', async () => {
+    const quoted = await write('bom-quoted.csv', '\uFEFF"id","note"\n1,x\n')
+    expect((await readAll(quoted)).records).toEqual([
+      ['id', 'note'],
+      ['1', 'x'],
+    ])
+    const long = `${'c'.repeat(100_000)}`
+    const wide = await write('bom-wide.csv', `\uFEFFid,${long}\n1,x\n`)
+    expect((await readAll(wide)).records[0]).toEqual(['id', long])
+  })
+
+  it('stops reading the file while the reader is behind', async () => {
+    // 16 MB: without backpressure the whole file is read (and held) at once.
+    const line = `${'x'.repeat(100)},1\n`
+    const f = await write('big.csv', `a,b\n${line.repeat(160_000)}`)
+    const csv = await openCsv(f)
+    const it = csv.batches[Symbol.asyncIterator]()
+    await it.next()
+    await new Promise((r) => setTimeout(r, 300))
+    expect(csv.bytesRead()).toBeLessThan(4 << 20)
+    csv.close()
+    // Closed mid-read: the next read ends instead of waiting forever.
+    expect((await it.next()).done).toBe(true)
+  })
+
+  it('hashes once however often it is asked', async () => {
+    const f = await write('h.csv', 'a\n1\n')
+    const csv = await openCsv(f)
+    for await (const _ of csv.batches) {
+      // read all
+    }
+    expect(csv.sha256()).toBe(csv.sha256())
+  })
+
   it('rejects an unterminated quote, naming the file and the record', async () => {
     const f = await write('bad.csv', 'id,note\n1,ok\n2,"never closed\n3,x\n')
     await expect(readAll(f)).rejects.toMatchObject({
       code: 'VALIDATION',
       message: expect.stringMatching(/bad\.csv: not valid CSV: .*record 3/),
+    })
+  })
+
+  it('fails with VALIDATION for a directory', async () => {
+    await expect(readAll(dir)).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringMatching(/cannot read the file/),
     })
   })
 

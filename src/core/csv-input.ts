@@ -52,6 +52,8 @@ export const openCsv = async (file: string): Promise<CsvInput> => {
     delimiter: ',',
     quoteChar: '"',
     skipEmptyLines: true,
+    // Before parsing, so a quoted first header cell is still read as quoted.
+    beforeFirstChunk: (chunk) => chunk.replace(/^\uFEFF/, ''),
     chunk: (results, parser) => {
       const quoting = results.errors.find((e) => e.type === 'Quotes')
       if (quoting) {
@@ -66,8 +68,10 @@ export const openCsv = async (file: string): Promise<CsvInput> => {
         recordsBefore += results.data.length
         queue.push(results.data)
         if (queue.length >= BATCHES_AHEAD) {
+          // Both: Papa's pause stops its parsing, not the file, which would pile up in memory.
           paused = parser
           parser.pause()
+          text.pause()
         }
       }
       signal()
@@ -77,16 +81,17 @@ export const openCsv = async (file: string): Promise<CsvInput> => {
       signal()
     },
     error: (e: Error) => {
-      failure = new AppError('NOT_FOUND', `${file}: cannot read the file (${e.message})`, {
-        field: file,
-        cause: e,
-      })
+      const missing = (e as { code?: unknown }).code === 'ENOENT'
+      failure = new AppError(
+        missing ? 'NOT_FOUND' : 'VALIDATION',
+        `${file}: cannot read the file (${e.message})`,
+        { field: file, cause: e },
+      )
       signal()
     },
   })
 
   async function* batches(): AsyncGenerator<string[][]> {
-    let first = true
     for (;;) {
       const batch = queue.shift()
       if (batch) {
@@ -94,9 +99,8 @@ export const openCsv = async (file: string): Promise<CsvInput> => {
           const p = paused
           paused = undefined
           p.resume()
+          text.resume()
         }
-        if (first && batch[0]?.[0] !== undefined) batch[0][0] = batch[0][0].replace(/^\uFEFF/, '')
-        first = false
         yield batch
         continue
       }
@@ -108,10 +112,21 @@ export const openCsv = async (file: string): Promise<CsvInput> => {
     }
   }
 
+  let digest: string | undefined
   return {
     batches: batches(),
     bytesRead: () => bytes,
-    sha256: () => hash.digest('hex'),
-    close: () => raw.destroy(),
+    sha256: () => {
+      digest ??= hash.digest('hex')
+      return digest
+    },
+    close: () => {
+      // A reader waiting for the next batch gets none: the file is closed.
+      finished = true
+      queue.length = 0
+      raw.destroy()
+      text.destroy()
+      signal()
+    },
   }
 }

@@ -47,4 +47,31 @@ describe.each(testDatabases())('row writer on $name', ({ open }) => {
       k3: 4,
     })
   })
+  it('keeps the first row when the key refuses a large COPY mid-stream, and goes on', async () => {
+    // The repeat is the second row of a 4 MiB flush: the server refuses that COPY while most of
+    // it is still on its way (the case that crashed pg-copy-streams' drain handler).
+    const store = createPostgresOfflineStore(db)
+    const v = testView('big_refused', [{ name: 's', type: 'string' }])
+    await store.ensureTables([v])
+    const pad = 'x'.repeat(100)
+    const rows = 100_000
+    const stored = await inSession(db, async (s) => {
+      const writer = await openRowWriter(s, [viewTable(v)], { flushBytes: 4 << 20 })
+      writer.add(v.name, row('k0', 1, { s: 'first' }))
+      writer.add(v.name, row('k0', 1, { s: 'second' }))
+      for (let i = 1; i < rows; i++) {
+        writer.add(v.name, row(`k${i}`, 1, { s: pad }))
+        if (i % 1000 === 0) await writer.flushIfFull()
+      }
+      return (await writer.finish()).get(v.name)
+    })
+    expect(stored).toBe(rows)
+    let first: unknown
+    let count = 0
+    for await (const page of store.latestRows(v, undefined, at(10))) {
+      count += page.length
+      first ??= page.find((r) => r.entityKey === 'k0')?.values.s
+    }
+    expect([count, first]).toEqual([rows, 'first'])
+  })
 })

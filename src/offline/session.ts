@@ -107,6 +107,15 @@ const copyInto = async (
   chunks: Iterable<string | Uint8Array>,
 ): Promise<number> => {
   const stream = client.query(copyStreams.from(text))
+  // pg-copy-streams 7 leaves a socket 'drain' handler behind that dereferences the connection it
+  // nulls on a server error: when the server refuses the COPY (a repeated key: the row writer
+  // then rolls back to a savepoint and goes on) while chunks still wait behind a full socket,
+  // that handler throws outside any promise and the process dies (brianc/node-pg-copy-streams
+  // #171). pg itself never listens for the socket's 'drain', so dropping those handlers on error
+  // leaves only the dead COPY's continuations unrun.
+  const socket = (client as unknown as { connection?: { stream?: NodeJS.EventEmitter } }).connection
+    ?.stream
+  stream.once('error', () => socket?.removeAllListeners('drain'))
   // The chunks are in memory already: hand them all to the socket now (no backpressure wait), so
   // the transfer goes on while the caller's loop is busy instead of one chunk per turn of it.
   for (const chunk of chunks) stream.write(chunk)
