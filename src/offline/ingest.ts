@@ -93,7 +93,6 @@ export const ingestCsv = async (options: IngestOptions): Promise<IngestReport> =
       // Opened only now: a parse error must find the loop below listening.
       csv = await openCsv(file)
       let header: string[] | undefined
-      let template: Record<string, string> = {}
       let encode: RecordEncoder | undefined
       const viewNames = views.map((v) => v.name)
       let rowsOffered = 0
@@ -102,7 +101,6 @@ export const ingestCsv = async (options: IngestOptions): Promise<IngestReport> =
           if (!header) {
             header = cells
             checkHeader(repo, source, header)
-            template = Object.fromEntries(header.map((h) => [h, '']))
             encode = makeRecordEncoder(repo, source, header)
             if (onError === 'skip' && options.rejectsFile) {
               rejects = await openRejectsWriter(options.rejectsFile, header)
@@ -124,9 +122,8 @@ export const ingestCsv = async (options: IngestOptions): Promise<IngestReport> =
               }
             }
           } else {
-            // Copying a template keeps every record's shape (hidden class) the same: faster lookups.
-            const record: Record<string, string> = { ...template }
-            for (let i = 0; i < header.length; i++) record[header[i] as string] = cells[i] as string
+            // A record the encoder refused: the row converter names every bad cell.
+            const record = Object.fromEntries(header.map((h, i) => [h, cells[i] ?? '']))
             const result =
               cells.length === header.length
                 ? convert(record, rowsRead)
