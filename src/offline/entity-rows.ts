@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import { AppError } from '../core/errors.js'
+import { copyText } from './copy-text.js'
 import type { EntityRow } from './offline-store.js'
 import { ENTITY_TABLE } from './pit-query.js'
 import type { Session } from './session.js'
@@ -33,7 +34,7 @@ export const loadEntityRows = async (s: Session, rows: readonly EntityRow[]): Pr
 function* copyChunks(rows: readonly EntityRow[], times: readonly string[]): Generator<string> {
   let chunk = ''
   for (let i = 0; i < rows.length; i++) {
-    chunk += `${i}\t${escapeKey((rows[i] as EntityRow).entityKey)}\t${times[i]}\n`
+    chunk += `${i}\t${copyText((rows[i] as EntityRow).entityKey)}\t${times[i]}\n`
     if ((i + 1) % COPY_CHUNK === 0) {
       yield chunk
       chunk = ''
@@ -41,6 +42,3 @@ function* copyChunks(rows: readonly EntityRow[], times: readonly string[]): Gene
   }
   if (chunk) yield chunk
 }
-
-const escapeKey = (s: string): string => s.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c] ?? c)
-const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' }

@@ -18,7 +18,7 @@ import {
   toEntityResult,
 } from './value-codec.js'
 
-/** One entity's row as stored: the same text fields a Redis hash holds. */
+/** One entity's row as stored: each field's text (value-codec.ts), as in the snapshot file. */
 interface StoredRow {
   eventTsMs: number
   eventTs: string

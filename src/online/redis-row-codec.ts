@@ -2,7 +2,7 @@ import { AppError } from '../core/errors.js'
 import type { FieldType } from '../features/schema.js'
 import type { FeatureRow, FeatureValue } from '../offline/offline-store.js'
 import type { OnlineEntityResult, OnlineView } from './online-store.js'
-import { decodeValue, EVENT_TS_FIELD, encodeEventTs, encodeValue } from './value-codec.js'
+import { decodeValue, EVENT_TS_FIELD, encodeEventTs, encodeValue, isStale } from './value-codec.js'
 
 /**
  * One Redis row is one JSON object, `{"_ts":"2024-03-01T12:00:00.000Z","hr":72,"sex":"F"}`:
@@ -67,9 +67,7 @@ export const decodeRedisRow = (
   if (text === null) return { status: 'not_found', entityKey }
   const row = parseRow(view.name, entityKey, text)
   const eventTs = new Date(row[EVENT_TS_FIELD] as string)
-  if (view.ttl > 0 && nowMs - eventTs.getTime() > view.ttl * 1000) {
-    return { status: 'stale', entityKey, eventTs }
-  }
+  if (isStale(view, eventTs, nowMs)) return { status: 'stale', entityKey, eventTs }
   const values: Record<string, FeatureValue> = {}
   for (const f of wanted) {
     const v = Object.hasOwn(row, f.name) ? row[f.name] : null

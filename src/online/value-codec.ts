@@ -106,15 +106,22 @@ export const requestedFields = (
 }
 
 /**
- * Builds one entity's answer from its stored text: status from the TTL (a row exactly `ttl`
- * seconds old is still present, as in the offline store's `≥ t − ttl`), values decoded by type.
+ * Whether a row is too old to serve: `ttl > 0` and older than `ttl` seconds. A row exactly `ttl`
+ * seconds old is still fresh, as in the offline store's `event_ts ≥ t − ttl`. Both stores ask this.
+ */
+export const isStale = (view: OnlineView, eventTs: Date, nowMs: number): boolean =>
+  view.ttl > 0 && nowMs - eventTs.getTime() > view.ttl * 1000
+
+/**
+ * Builds one entity's answer from its stored text: status from the TTL (`isStale`), values
+ * decoded by type.
  */
 export const toEntityResult = (
   view: OnlineView,
   fields: readonly { readonly name: string; readonly type: FieldType }[],
   entityKey: string,
   eventTsText: string | null | undefined,
-  textOf: (field: string, index: number) => string | null | undefined,
+  textOf: (field: string) => string | null | undefined,
   nowMs: number,
 ): OnlineEntityResult => {
   if (eventTsText === null || eventTsText === undefined) return { status: 'not_found', entityKey }
@@ -124,12 +131,8 @@ export const toEntityResult = (
       field: `${view.name}:_ts`,
     })
   }
-  if (view.ttl > 0 && nowMs - eventTs.getTime() > view.ttl * 1000) {
-    return { status: 'stale', entityKey, eventTs }
-  }
+  if (isStale(view, eventTs, nowMs)) return { status: 'stale', entityKey, eventTs }
   const values: Record<string, FeatureValue> = {}
-  fields.forEach((f, i) => {
-    values[f.name] = decodeValue(f.type, textOf(f.name, i), view.name, f.name)
-  })
+  for (const f of fields) values[f.name] = decodeValue(f.type, textOf(f.name), view.name, f.name)
   return { status: 'present', entityKey, eventTs, values }
 }
