@@ -3,14 +3,18 @@ import { randomBytes } from 'node:crypto'
 import { PerformanceObserver } from 'node:perf_hooks'
 import { promisify } from 'node:util'
 import { Redis } from 'ioredis'
+import { sql } from 'kysely'
+import pg from 'pg'
+import { connectDb } from '../src/db/connect.js'
+import { migrateToLatest } from '../src/db/migrate.js'
 import { featureViewSchema, type StoredView } from '../src/features/schema.js'
-import type { FeatureRow } from '../src/offline/offline-store.js'
+import type { FeatureRow, OfflineStore } from '../src/offline/offline-store.js'
+import { createPostgresOfflineStore } from '../src/offline/postgres-offline-store.js'
 import { materialize } from '../src/online/materialize.js'
 import { MemoryOnlineStore } from '../src/online/memory-online-store.js'
 import type { OnlineStore } from '../src/online/online-store.js'
 import { deleteRedisKeys } from '../src/online/redis-connect.js'
 import { RedisOnlineStore } from '../src/online/redis-online-store.js'
-import { FakeOfflineStore } from '../src/online/test-support.js'
 import { MemoryWatermarkStore } from '../src/online/watermark-store.js'
 
 /**
@@ -20,6 +24,8 @@ import { MemoryWatermarkStore } from '../src/online/watermark-store.js'
  */
 const ENTITIES = 200_000
 const READ_ENTITIES = 10_000
+/** One event time for every bulk row, as in sources with a fixed event time (heart, pima, diabetic). */
+const BULK_TS = new Date('2024-03-01T00:00:00Z')
 const CEILING_ARGS = ['-P', '16', '-t', 'hset', '-n', '1000000', '-q']
 
 const viewNamed = (name: string): StoredView => ({
@@ -118,9 +124,18 @@ const ROW_HSET_ARGS = [
   'F',
 ]
 
-const materializeRate = async (online: OnlineStore, view: StoredView): Promise<number> => {
-  const offline = new FakeOfflineStore(10_000)
-  offline.add(view.name, rowsFor(ENTITIES, new Date('2024-03-01T00:00:00Z')))
+/** The offline side as `materialize` sees it: the latest rows, in pages of 10,000. */
+const pagesOf = (rows: readonly FeatureRow[]): Pick<OfflineStore, 'latestRows'> => ({
+  async *latestRows() {
+    for (let i = 0; i < rows.length; i += 10_000) yield rows.slice(i, i + 10_000)
+  },
+})
+
+const materializeRate = async (
+  online: OnlineStore,
+  view: StoredView,
+  offline: Pick<OfflineStore, 'latestRows'> = pagesOf(rowsFor(ENTITIES, BULK_TS)),
+): Promise<number> => {
   const report = await materialize({
     offline,
     online,
@@ -131,6 +146,40 @@ const materializeRate = async (online: OnlineStore, view: StoredView): Promise<n
   })
   if (report.rows !== ENTITIES) throw new Error(`materialized ${report.rows} rows, not ${ENTITIES}`)
   return report.rowsPerSecond
+}
+
+/**
+ * `ward materialize` end to end: the same rows stored in a throw-away Postgres database, read
+ * back page by page by the real offline store, written to new keys. Undefined without Postgres.
+ */
+const materializeFromPostgres = async (
+  online: OnlineStore,
+  view: StoredView,
+): Promise<number | undefined> => {
+  const base = process.env.DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/postgres'
+  const name = `ward_bench_${randomBytes(4).toString('hex')}`
+  const admin = new pg.Client({ connectionString: base, connectionTimeoutMillis: 2000 })
+  try {
+    await admin.connect()
+  } catch {
+    return undefined
+  }
+  await admin.query(`create database ${name}`)
+  const url = new URL(base)
+  url.pathname = `/${name}`
+  const db = await connectDb({ type: 'postgres', url: url.toString() })
+  try {
+    await migrateToLatest(db)
+    const store = createPostgresOfflineStore(db)
+    await store.ensureTables([view])
+    await store.writeRows(view, rowsFor(ENTITIES, BULK_TS))
+    await sql`analyze`.execute(db.kysely)
+    return await materializeRate(online, view, store)
+  } finally {
+    await db.close()
+    await admin.query(`drop database ${name} with (force)`)
+    await admin.end()
+  }
 }
 
 const quantile = (sorted: number[], q: number): number =>
@@ -273,6 +322,10 @@ export async function run(): Promise<string> {
     const [overwrite, overwriteCpu] = await withRedisCpu(admin, ENTITIES, () =>
       materializeRate(redis, bulk),
     )
+    const pgTarget = await RedisOnlineStore.connect(url, { project: `${project}_pg` })
+    const [fromPg, fromPgCpu] = await withRedisCpu(admin, ENTITIES, () =>
+      materializeFromPostgres(pgTarget, bulk),
+    ).finally(() => pgTarget.close())
     // A throw-away store, so its 200k rows do not stay in the heap.
     const memoryRate = await materializeRate(await MemoryOnlineStore.open(), bulk)
 
@@ -283,7 +336,7 @@ export async function run(): Promise<string> {
       '## Online store',
       '',
       `\`npm run bench\` → \`bench/online.bench.ts\`. Ceilings on the same Redis (${url.replace(/\/\/[^@]*@/, '//')}), same run, by \`redis-benchmark -P 16\`: \`-t hset -n 1000000\` (1 field per HSET, the issue's yardstick); \`SET wardbench_rows:__rand_int__ '${ROW_JSON}'\` (the store's own row shape, unconditional, no event-time check); and the same row as an 11-field \`HSET\` (the layout before rows became JSON strings).`,
-      `Materialize: ${fmt(ENTITIES)} entities × 1 view of 10 fields (int, float, bool, categorical; ~5% null) through \`materialize()\` from an in-memory offline stand-in, batches of 10,000; each row is one key written only if not older than the stored one (batch Lua script). Redis CPU per row is the server's user+sys CPU (INFO) during the step divided by rows (or commands): what each write costs Redis itself.`,
+      `Materialize: ${fmt(ENTITIES)} entities × 1 view of 10 fields (int, float, bool, categorical; ~5% null) through \`materialize()\`, all with one event time (as in sources with a fixed event time), handed over in pages of 10,000 as the offline store's \`latestRows\` yields them (the Redis rows time Node + Redis; the end-to-end row also reads them from Postgres: query, row decoding); each row is one key written only if not older than the stored one (batch Lua script). Redis CPU per row is the server's user+sys CPU (INFO) during the step divided by rows (or commands): what each write costs Redis itself.`,
       '',
       '| Write path | rows/s (HSET/s) | ÷ 1-field HSET/s | ÷ same-shape SET/s | Redis CPU µs/row |',
       '|---|---:|---:|---:|---:|',
@@ -297,6 +350,14 @@ export async function run(): Promise<string> {
         overwriteCpu,
         pct(overwrite, rowSet),
       ),
+      fromPg === undefined
+        ? '| materialize Postgres → Redis (end to end) | no Postgres | — | — | — |'
+        : line(
+            'materialize Postgres → Redis, end to end, new keys',
+            fromPg,
+            fromPgCpu,
+            pct(fromPg, rowSet),
+          ),
       `| materialize → memory store | ${fmt(memoryRate)} | — | — | — |`,
       '',
       `Online read, in-process, ${fmt(READ_ENTITIES)} entities per view, random keys, 10 features per view (Feast's Go server: 3.9 ms p99 for 250 features); measured before the bulk materialization. "PING p99" times a bare \`PING\` on a plain ioredis connection right after each read, in the same loop: the floor the machine allows for one round trip under the same load. "GCs" counts collections during the timed calls, "slow 1% in GC" how many of the slowest 1% overlapped one.`,
@@ -311,6 +372,7 @@ export async function run(): Promise<string> {
     ].join('\n')
   } finally {
     await deleteRedisKeys(admin, `ward:${project}:*`)
+    await deleteRedisKeys(admin, `ward:${project}_pg:*`)
     await deleteRedisKeys(admin, 'wardbench_rows:*')
     if (!hadMyhash) await admin.unlink('myhash')
     await redis.close()

@@ -1,3 +1,4 @@
+import { lastInstantText } from '../core/instant-text.js'
 import { ROW_NUMBER_COLUMN } from '../features/cross-check.js'
 import { CellRejection, compileFieldParser, type FieldParser } from '../features/field-parser.js'
 import type { FeatureRepo } from '../features/repo.js'
@@ -72,7 +73,7 @@ export const makeRecordEncoder = (
   const fixedEvent = 'fixed' in spec ? parseTimestamp(spec.fixed) : undefined
   const eventCell = 'column' in spec ? at(spec.column) : -1
   const createdCell = source.created_timestamp_column ? at(source.created_timestamp_column) : -1
-  const times = new TimeText()
+  const iso = lastInstantText()
 
   return (cells, rowNumber) => {
     const keys: string[] = []
@@ -89,10 +90,10 @@ export const makeRecordEncoder = (
       if (!missing.has(cell)) {
         const d = parseTimestamp(cell)
         if (!d) return undefined
-        created = times.iso(d)
+        created = iso(d)
       }
     }
-    const stamp = `${times.iso(event)}\t${created}`
+    const stamp = `${iso(event)}\t${created}`
     const lines: (string | undefined)[] = []
     for (const v of views) {
       let line = ''
@@ -110,17 +111,3 @@ export const makeRecordEncoder = (
 
 /** Same rule as `makeRowConverter`: keys of an `int` entity are plain digits, optional `-`. */
 const INT_KEY = /^-?\d+$/
-
-/** ISO text of instants; files repeat times (a fixed event time), so the last one is kept. */
-class TimeText {
-  private ms = Number.NaN
-  private text = ''
-  iso(d: Date): string {
-    const ms = d.getTime()
-    if (ms !== this.ms) {
-      this.ms = ms
-      this.text = d.toISOString()
-    }
-    return this.text
-  }
-}

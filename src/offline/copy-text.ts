@@ -1,4 +1,5 @@
 import { AppError } from '../core/errors.js'
+import { lastInstantText } from '../core/instant-text.js'
 import type { FeatureRow, FeatureValue } from './offline-store.js'
 import { type FieldColumn, NO_CREATED_TS, type SqlType, type ViewTable } from './view-tables.js'
 
@@ -34,14 +35,11 @@ const badValue = (table: ViewTable, field: FieldColumn, row: FeatureRow, v: unkn
     { field: `${table.view}.${field.name}` },
   )
 
-// Rows of one record (one per view) and whole files often share a time: format it once.
-let lastMs = Number.NaN
-let lastIso = ''
+/** Rows of one record (one per view) and whole files often share a time: formatted once. */
+const iso = lastInstantText()
 
 const checkDate = (table: ViewTable, row: FeatureRow, d: Date, what: string): string => {
-  const ms = d.getTime()
-  if (ms === lastMs) return lastIso
-  if (Number.isNaN(ms)) {
+  if (Number.isNaN(d.getTime())) {
     throw new AppError(
       'VALIDATION',
       `view ${table.view}: entity '${row.entityKey}' has an invalid ${what}`,
@@ -50,9 +48,7 @@ const checkDate = (table: ViewTable, row: FeatureRow, d: Date, what: string): st
       },
     )
   }
-  lastMs = ms
-  lastIso = d.toISOString()
-  return lastIso
+  return iso(d)
 }
 
 // Backslash, tab, newline and carriage return are the only bytes COPY text gives meaning to.

@@ -2,16 +2,9 @@ import { Redis } from 'ioredis'
 import { AppError } from '../core/errors.js'
 import { redactUrl } from '../core/redact.js'
 
-/** A queued pipeline: only the commands the online store sends. */
-export interface RedisPipelineLike {
-  evalsha(sha: string, numKeys: number, ...args: (string | Buffer)[]): unknown
-  exec(): Promise<[Error | null, unknown][] | null>
-}
-
 /** The slice of an ioredis client the online store uses, so tests can pass a fake. */
 export interface RedisLike {
-  pipeline(): RedisPipelineLike
-  evalsha(sha: string, numKeys: number, ...args: string[]): Promise<unknown>
+  evalsha(sha: string, numKeys: number, ...args: (string | Buffer)[]): Promise<unknown>
   script(subcommand: 'LOAD', script: string): Promise<unknown>
   ping(): Promise<unknown>
   quit(): Promise<unknown>

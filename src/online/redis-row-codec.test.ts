@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { isAppError } from '../core/errors.js'
 import type { OnlineView } from './online-store.js'
-import {
-  decodeRedisRow,
-  encodeRedisRow,
-  jsonKeysOf,
-  ROW_TS_FROM,
-  ROW_TS_TO,
-} from './redis-row-codec.js'
+import { decodeRedisRow, makeRedisRowEncoder, ROW_TS_FROM, ROW_TS_TO } from './redis-row-codec.js'
 
 const view: OnlineView = {
   name: 'vitals',
@@ -24,7 +18,7 @@ const now = ts.getTime()
 
 describe('redis row codec', () => {
   it('writes _ts first at a fixed offset, then non-null features with JSON types', () => {
-    const text = encodeRedisRow(view, jsonKeysOf(view), {
+    const text = makeRedisRowEncoder(view)({
       entityKey: 'p1',
       eventTs: ts,
       createdTs: null,
@@ -35,6 +29,21 @@ describe('redis row codec', () => {
     )
     expect(text).not.toContain('\n') // rows travel newline-joined
     expect(text.slice(ROW_TS_FROM - 1, ROW_TS_TO)).toBe(ts.toISOString())
+  })
+
+  it('writes each row with its own event time, and refuses one outside years 0–9999', () => {
+    const encode = makeRedisRowEncoder(view)
+    const values = { hr: null, temp: null, smoker: null, constructor: null }
+    const row = (eventTs: Date) => ({ entityKey: 'p1', eventTs, createdTs: null, values })
+    const later = new Date('2024-03-02T00:00:00.000Z')
+    for (const t of [ts, ts, later, ts]) {
+      expect(encode(row(t))).toBe(`{"_ts":"${t.toISOString()}"}`)
+    }
+    for (const bad of [new Date(Number.NaN), new Date('+010000-01-01T00:00:00Z')]) {
+      expect(() => encode(row(bad))).toThrow(
+        expect.toSatisfy((e: unknown) => isAppError(e) && e.code === 'VALIDATION'),
+      )
+    }
   })
 
   it('reads an absent member as null, not as an inherited property', () => {
@@ -82,7 +91,7 @@ describe('redis row codec', () => {
       entityKey: 'p1',
     })
     const bad: OnlineView = { ...view, fields: [{ name: '_ts', type: 'string' }] }
-    expect(() => jsonKeysOf(bad)).toThrow(
+    expect(() => makeRedisRowEncoder(bad)).toThrow(
       expect.toSatisfy((e: unknown) => isAppError(e) && e.code === 'UNSUPPORTED'),
     )
   })

@@ -1,8 +1,16 @@
 import { AppError } from '../core/errors.js'
+import { lastInstantText } from '../core/instant-text.js'
 import type { FieldType } from '../features/schema.js'
 import type { FeatureRow, FeatureValue } from '../offline/offline-store.js'
 import type { OnlineEntityResult, OnlineView } from './online-store.js'
-import { decodeValue, EVENT_TS_FIELD, encodeEventTs, encodeValue, isStale } from './value-codec.js'
+import {
+  badEventTs,
+  decodeValue,
+  EVENT_TS_FIELD,
+  encodeValue,
+  isStale,
+  isStorableEventTs,
+} from './value-codec.js'
 
 /**
  * One Redis row is one JSON object, `{"_ts":"2024-03-01T12:00:00.000Z","hr":72,"sex":"F"}`:
@@ -17,8 +25,8 @@ export const ROW_PREFIX = `{"${EVENT_TS_FIELD}":"`
 export const ROW_TS_FROM = ROW_PREFIX.length + 1
 export const ROW_TS_TO = ROW_PREFIX.length + 24
 
-/** Per view: `,"name":` for each field, built once per write instead of once per value. */
-export const jsonKeysOf = (view: OnlineView): string[] => {
+/** Per view: `,"name":` for each field, built once per encoder instead of once per value. */
+const jsonKeysOf = (view: OnlineView): string[] => {
   return view.fields.map((f) => {
     if (f.name === EVENT_TS_FIELD) {
       throw new AppError('UNSUPPORTED', `view '${view.name}' has a field named '${f.name}'`, {
@@ -30,25 +38,29 @@ export const jsonKeysOf = (view: OnlineView): string[] => {
 }
 
 /**
- * A row's JSON text, checked against the field types first (VALIDATION naming `view:field` and
- * the entity). `jsonKeys` is `jsonKeysOf(view)`. Numbers print as JavaScript prints them, which
+ * The encoder of a view's rows to their JSON text, each checked against the field types first
+ * (VALIDATION naming `view:field` and the entity). Numbers print as JavaScript prints them, which
  * is valid JSON for the finite numbers validation lets through and parses back to the same value.
+ * It remembers the last event time's text: a batch often shares one.
  */
-export const encodeRedisRow = (
-  view: OnlineView,
-  jsonKeys: readonly string[],
-  row: FeatureRow,
-): string => {
-  let text = `${ROW_PREFIX}${encodeEventTs(row.eventTs, `${view.name} entity '${row.entityKey}'`)}"`
+export const makeRedisRowEncoder = (view: OnlineView): ((row: FeatureRow) => string) => {
+  const jsonKeys = jsonKeysOf(view)
   const fields = view.fields
-  for (let i = 0; i < fields.length; i++) {
-    const field = fields[i] as { name: string; type: FieldType }
-    const value = row.values[field.name]
-    if (value === null || value === undefined) continue
-    const checked = encodeValue(field.type, value, view.name, field.name, row.entityKey)
-    text += jsonKeys[i] + (typeof value === 'string' ? JSON.stringify(value) : checked)
+  const iso = lastInstantText()
+  return (row) => {
+    if (!isStorableEventTs(row.eventTs.getTime())) {
+      throw badEventTs(`${view.name} entity '${row.entityKey}'`)
+    }
+    let text = `${ROW_PREFIX}${iso(row.eventTs)}"`
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i] as { name: string; type: FieldType }
+      const value = row.values[field.name]
+      if (value === null || value === undefined) continue
+      const checked = encodeValue(field.type, value, view.name, field.name, row.entityKey)
+      text += jsonKeys[i] + (typeof value === 'string' ? JSON.stringify(value) : checked)
+    }
+    return `${text}}`
   }
-  return `${text}}`
 }
 
 /**

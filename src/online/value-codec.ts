@@ -17,14 +17,19 @@ export type EncodedValues = Record<string, string>
 const MIN_MS = Date.parse('0000-01-01T00:00:00.000Z')
 const MAX_MS = Date.parse('9999-12-31T23:59:59.999Z')
 
-/** Text form of an event time; only years 0–9999 keep ISO strings in time order. */
+/** Whether an event time can be stored: only years 0–9999 keep ISO strings in time order. */
+export const isStorableEventTs = (ms: number): boolean =>
+  Number.isFinite(ms) && ms >= MIN_MS && ms <= MAX_MS
+
+/** The error for an event time `isStorableEventTs` refuses; `where` names the row. */
+export const badEventTs = (where: string): AppError =>
+  new AppError('VALIDATION', `${where}: event time must be a date in years 0–9999`, {
+    field: where,
+  })
+
+/** Text form of an event time (VALIDATION unless `isStorableEventTs`). */
 export const encodeEventTs = (eventTs: Date, where: string): string => {
-  const ms = eventTs.getTime()
-  if (!Number.isFinite(ms) || ms < MIN_MS || ms > MAX_MS) {
-    throw new AppError('VALIDATION', `${where}: event time must be a date in years 0–9999`, {
-      field: where,
-    })
-  }
+  if (!isStorableEventTs(eventTs.getTime())) throw badEventTs(where)
   return eventTs.toISOString()
 }
 
