@@ -120,6 +120,15 @@ export async function run(): Promise<string> {
     const pgReingest = await seconds(() =>
       ingestCsv({ db: pgDb, store: pgStore, repo, source, file: DIABETIC }),
     )
+    // The same ingest in a process that has run it before (JIT-compiled): best of two.
+    let pgWarm = Number.POSITIVE_INFINITY
+    for (let i = 0; i < 2; i++) {
+      for (const v of views) await sql`truncate ${sql.id(viewTable(v).table)}`.execute(pgDb.kysely)
+      const t = await seconds(() =>
+        ingestCsv({ db: pgDb, store: pgStore, repo, source, file: DIABETIC }),
+      )
+      pgWarm = Math.min(pgWarm, t)
+    }
     // Postgres alone storing exactly the typed rows: psql \copy of the stored rows (COPY text, as
     // Ward sends them) into fresh tables with the same primary keys, in one transaction.
     const tables = views.map((v) => viewTable(v).table)
@@ -199,12 +208,13 @@ export async function run(): Promise<string> {
       '| --- | ---: | ---: | ---: |',
       `| psql \`\\copy\` into 50 untyped text columns (baseline) | ${rawCopy.toFixed(2)} s | ${rate(rawCopy)} | 1.00× |`,
       `| psql \`\\copy\` of the typed rows Ward stores (COPY text) into tables with their primary keys: Postgres's own floor for this layout, no parsing or validation | ${typedFloor.toFixed(2)} s | ${rate(typedFloor)} | ${(typedFloor / rawCopy).toFixed(1)}× slower |`,
-      `| \`ingestCsv\` → Postgres | ${pgIngest.toFixed(2)} s | ${rate(pgIngest)} | ${(pgIngest / rawCopy).toFixed(1)}× slower |`,
+      `| \`ingestCsv\` → Postgres, first in the process (as \`ward ingest\` runs it) | ${pgIngest.toFixed(2)} s | ${rate(pgIngest)} | ${(pgIngest / rawCopy).toFixed(1)}× slower |`,
+      `| \`ingestCsv\` → Postgres, warm (JIT-compiled; best of 2, into emptied tables) | ${pgWarm.toFixed(2)} s | ${rate(pgWarm)} | ${(pgWarm / rawCopy).toFixed(1)}× slower |`,
       `| \`ingestCsv\` → Postgres, same file again (all rows skipped) | ${pgReingest.toFixed(2)} s | ${rate(pgReingest)} | ${(pgReingest / rawCopy).toFixed(1)}× slower |`,
       `| \`ingestCsv\` → PGlite (in memory) | ${liteIngest.toFixed(2)} s | ${rate(liteIngest)} | ${(liteIngest / rawCopy).toFixed(1)}× slower |`,
 
       '',
-      `Target ≥ 100,000 rows/s into Postgres: ${pgRate >= 100_000 ? 'met' : 'missed'} (${rate(pgIngest)}). Ward's ingest takes ${(pgIngest / typedFloor).toFixed(2)}× Postgres's own time to store the same typed rows; that floor alone is ${rate(typedFloor)} on this machine.`,
+      `Target ≥ 100,000 rows/s into Postgres: ${pgRate >= 100_000 ? 'met' : 'missed'} (${rate(pgIngest)} first in the process, ${rate(pgWarm)} warm). Ward's ingest takes ${(pgIngest / typedFloor).toFixed(2)}× (warm ${(pgWarm / typedFloor).toFixed(2)}×) Postgres's own time to store the same typed rows; that floor alone is ${rate(typedFloor)} on this machine. The issue set the target where raw \`\\copy\` ran at ~270,000 rows/s; here it ran at ${rate(rawCopy)}, so the same ratio (target ÷ raw \`\\copy\` = 0.37) asks for ${rate(rawCopy / (100_000 / 270_000))} here: ${pgRate >= (rows / rawCopy) * (100_000 / 270_000) ? 'met' : 'missed'} first in the process, ${rows / pgWarm >= (rows / rawCopy) * (100_000 / 270_000) ? 'met' : 'missed'} warm.`,
       '',
       `Point-in-time join: ${ENTITY_ROWS.toLocaleString('en-US')} entity rows × 3 views (2 fields each, one with a 30-day TTL) over ${FEATURE_ROWS.toLocaleString('en-US')} feature rows (${KEYS.toLocaleString('en-US')} keys; synthetic, filled by generate_series in ${fill.toFixed(1)} s):`,
       '',
