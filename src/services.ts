@@ -49,7 +49,7 @@ export const openServices = async (
     return handle
   })
   const online = once(async () => {
-    const store = await openOnlineStore(config, {})
+    const store = await openOnlineStore(config)
     closers.push(() => store.close())
     return store
   })

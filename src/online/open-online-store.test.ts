@@ -15,7 +15,7 @@ describe('openOnlineStore', () => {
         rootDir,
         online_store: { type: 'memory' as const, path: 'state/online.json' },
       }
-      const store = await openOnlineStore(config, {})
+      const store = await openOnlineStore(config)
       expect(store).toBeInstanceOf(MemoryOnlineStore)
       const view = { name: 'v', ttl: 0, fields: [{ name: 'x', type: 'int' as const }] }
       await store.write(view, [
@@ -29,15 +29,13 @@ describe('openOnlineStore', () => {
     }
   })
 
-  it('lets REDIS_URL override the configured store', async () => {
+  it('opens the configured Redis, failing with UNAVAILABLE without its password', async () => {
     const config = {
       project: 'demo',
       rootDir: '/nowhere',
-      online_store: { type: 'memory' as const },
+      online_store: { type: 'redis' as const, url: 'redis://:pw@127.0.0.1:1' },
     }
-    const error = await openOnlineStore(config, { REDIS_URL: 'redis://:pw@127.0.0.1:1' }).catch(
-      (e: unknown) => e,
-    )
+    const error = await openOnlineStore(config).catch((e: unknown) => e)
     expect(isAppError(error) && error.code).toBe('UNAVAILABLE')
     expect((error as Error).message).toContain('Redis at redis://:***@127.0.0.1:1')
   })
