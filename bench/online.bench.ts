@@ -5,7 +5,7 @@ import { promisify } from 'node:util'
 import { Redis } from 'ioredis'
 import { sql } from 'kysely'
 import pg from 'pg'
-import { connectDb } from '../src/db/connect.js'
+import { connectDb, type Db } from '../src/db/connect.js'
 import { migrateToLatest } from '../src/db/migrate.js'
 import { featureViewSchema, type StoredView } from '../src/features/schema.js'
 import type { FeatureRow, OfflineStore } from '../src/offline/offline-store.js'
@@ -150,36 +150,52 @@ const materializeRate = async (
 
 /**
  * `ward materialize` end to end: the same rows stored in a throw-away Postgres database, read
- * back page by page by the real offline store, written to new keys. Undefined without Postgres.
+ * back page by page by the real offline store, written to new keys; `measure` times only that.
+ * Undefined when no Postgres answers (any other failure is reported, not hidden).
  */
-const materializeFromPostgres = async (
-  online: OnlineStore,
+const materializeFromPostgres = async <T>(
   view: StoredView,
-): Promise<number | undefined> => {
+  measure: (offline: Pick<OfflineStore, 'latestRows'>) => Promise<T>,
+): Promise<T | undefined> => {
   const base = process.env.DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/postgres'
   const name = `ward_bench_${randomBytes(4).toString('hex')}`
   const admin = new pg.Client({ connectionString: base, connectionTimeoutMillis: 2000 })
+  admin.on('error', () => {}) // A dropped idle connection must not crash the bench.
   try {
     await admin.connect()
-  } catch {
-    return undefined
+  } catch (e) {
+    await admin.end().catch(() => {})
+    if (isNotAnswering(e)) return undefined
+    throw e
   }
-  await admin.query(`create database ${name}`)
-  const url = new URL(base)
-  url.pathname = `/${name}`
-  const db = await connectDb({ type: 'postgres', url: url.toString() })
+  let db: Db | undefined
   try {
+    await admin.query(`create database ${name}`)
+    const url = new URL(base)
+    url.pathname = `/${name}`
+    db = await connectDb({ type: 'postgres', url: url.toString() })
     await migrateToLatest(db)
     const store = createPostgresOfflineStore(db)
     await store.ensureTables([view])
     await store.writeRows(view, rowsFor(ENTITIES, BULK_TS))
     await sql`analyze`.execute(db.kysely)
-    return await materializeRate(online, view, store)
+    return await measure(store)
   } finally {
-    await db.close()
-    await admin.query(`drop database ${name} with (force)`)
-    await admin.end()
+    await db?.close().catch(() => {})
+    await admin.query(`drop database if exists ${name} with (force)`).catch(() => {})
+    await admin.end().catch(() => {})
   }
+}
+
+/** Nothing listening or no answer in time, as opposed to a refused login or a bad URL. */
+const isNotAnswering = (e: unknown): boolean => {
+  const code = (e as { code?: unknown }).code
+  return (
+    code === 'ECONNREFUSED' ||
+    code === 'EHOSTUNREACH' ||
+    code === 'ETIMEDOUT' ||
+    /timeout/i.test((e as Error).message ?? '')
+  )
 }
 
 const quantile = (sorted: number[], q: number): number =>
@@ -323,8 +339,8 @@ export async function run(): Promise<string> {
       materializeRate(redis, bulk),
     )
     const pgTarget = await RedisOnlineStore.connect(url, { project: `${project}_pg` })
-    const [fromPg, fromPgCpu] = await withRedisCpu(admin, ENTITIES, () =>
-      materializeFromPostgres(pgTarget, bulk),
+    const fromPostgres = await materializeFromPostgres(bulk, (offline) =>
+      withRedisCpu(admin, ENTITIES, () => materializeRate(pgTarget, bulk, offline)),
     ).finally(() => pgTarget.close())
     // A throw-away store, so its 200k rows do not stay in the heap.
     const memoryRate = await materializeRate(await MemoryOnlineStore.open(), bulk)
@@ -350,13 +366,13 @@ export async function run(): Promise<string> {
         overwriteCpu,
         pct(overwrite, rowSet),
       ),
-      fromPg === undefined
+      fromPostgres === undefined
         ? '| materialize Postgres → Redis (end to end) | no Postgres | — | — | — |'
         : line(
             'materialize Postgres → Redis, end to end, new keys',
-            fromPg,
-            fromPgCpu,
-            pct(fromPg, rowSet),
+            fromPostgres[0],
+            fromPostgres[1],
+            pct(fromPostgres[0], rowSet),
           ),
       `| materialize → memory store | ${fmt(memoryRate)} | — | — | — |`,
       '',

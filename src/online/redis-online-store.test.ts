@@ -25,6 +25,86 @@ describe('redis online store, without a server', () => {
   })
 })
 
+describe('redis online store, with a scripted client', () => {
+  const view: OnlineView = { name: 'v', ttl: 0, fields: [{ name: 'x', type: 'int' }] }
+  const rows = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      entityKey: `e${i}`,
+      eventTs: new Date(0),
+      createdTs: null,
+      values: { x: i },
+    }))
+  const replyError = (message: string) => Object.assign(new Error(message), { name: 'ReplyError' })
+  const tick = () => new Promise((r) => setTimeout(r, 5))
+  const client = (evalsha: RedisLike['evalsha'], script: RedisLike['script']): RedisLike => ({
+    evalsha,
+    script,
+    ping: async () => 'PONG',
+    quit: async () => 'OK',
+  })
+
+  it('fails a write only once none of its script calls is still running', async () => {
+    let started = 0
+    let finished = 0
+    const fake = client(
+      async (_sha, numKeys) => {
+        started += 1
+        if (started === 1) throw replyError('ERR ward: k holds a value that is not a Ward row')
+        await tick()
+        finished += 1
+        return numKeys
+      },
+      async () => 'sha',
+    )
+    const store = new RedisOnlineStore(fake, 'Redis (test)', { project: 't', rowsPerCall: 10 })
+    const error = await store.write(view, rows(100)).catch((e: unknown) => e)
+    expect(isAppError(error) && error.code).toBe('INTERNAL')
+    expect(started).toBe(10)
+    expect(finished).toBe(9)
+  })
+
+  it('loads its script once for all calls in flight, and once again after Redis forgot it', async () => {
+    let loads = 0
+    let known = false
+    const fake = client(
+      async (_sha, numKeys) => {
+        await tick()
+        if (!known) throw replyError('NOSCRIPT No matching script. Please use EVAL.')
+        return numKeys
+      },
+      async () => {
+        loads += 1
+        await tick()
+        known = true
+        return 'sha'
+      },
+    )
+    const store = new RedisOnlineStore(fake, 'Redis (test)', { project: 't', rowsPerCall: 10 })
+    expect(await store.write(view, rows(200))).toEqual({ written: 200, skippedOlder: 0 })
+    expect(loads).toBe(1)
+    known = false // SCRIPT FLUSH
+    expect(await store.write(view, rows(200))).toEqual({ written: 200, skippedOlder: 0 })
+    expect(loads).toBe(2)
+  })
+
+  it('does not keep a failed script load: the next call loads again', async () => {
+    let loads = 0
+    const fake = client(
+      async (_sha, numKeys) => numKeys,
+      async () => {
+        loads += 1
+        if (loads === 1) throw new Error('connection reset')
+        return 'sha'
+      },
+    )
+    const store = new RedisOnlineStore(fake, 'Redis (test)', { project: 't' })
+    const error = await store.write(view, rows(3)).catch((e: unknown) => e)
+    expect(isAppError(error) && error.code).toBe('UNAVAILABLE')
+    expect(await store.write(view, rows(3))).toEqual({ written: 3, skippedOlder: 0 })
+    expect(loads).toBe(2)
+  })
+})
+
 describe.skipIf(!url)('redis online store', () => {
   // Small chunks so the contract's bulk test crosses many script calls, a few in flight at a time.
   runOnlineStoreContract('redis', {

@@ -135,7 +135,7 @@ export interface RedisOnlineStoreOptions {
  * of entities × views is one call of a read script, i.e. one round trip.
  */
 export class RedisOnlineStore implements OnlineStore {
-  private readonly shas = new Map<keyof typeof SCRIPTS, string>()
+  private readonly shas = new Map<keyof typeof SCRIPTS, Promise<string>>()
   private readonly prefix: string
   private readonly rowsPerCall: number
   private readonly callsInFlight: number
@@ -148,7 +148,7 @@ export class RedisOnlineStore implements OnlineStore {
     this.prefix = `ward:${options.project}:`
     // MGET/MSET take the batch through Lua's unpack, which is limited to ~8000 values.
     this.rowsPerCall = Math.min(options.rowsPerCall ?? 500, MAX_ROWS_PER_CALL)
-    this.callsInFlight = options.callsInFlight ?? 50
+    this.callsInFlight = Math.max(1, options.callsInFlight ?? 50)
   }
 
   /** Connects to `url` (UNAVAILABLE when Redis does not answer). */
@@ -176,13 +176,20 @@ export class RedisOnlineStore implements OnlineStore {
     }
     let written = 0
     const inFlight: Promise<unknown>[] = []
-    for (const args of calls) {
-      if (inFlight.length >= this.callsInFlight) written += Number(await inFlight.shift())
-      const p = this.runScript('write', args.length - 1, args)
-      p.catch(() => {}) // Awaited below; this only marks it handled while others run.
-      inFlight.push(p)
+    try {
+      for (const args of calls) {
+        if (inFlight.length >= this.callsInFlight) written += Number(await inFlight.shift())
+        const p = this.runScript('write', args.length - 1, args)
+        p.catch(() => {}) // Awaited below; this only marks it handled while others run.
+        inFlight.push(p)
+      }
+      while (inFlight.length > 0) written += Number(await inFlight.shift())
+    } catch (e) {
+      // A failed write returns only once none of its calls is still running, so a caller that
+      // re-runs it cannot race its own leftovers.
+      await Promise.allSettled(inFlight)
+      throw e
     }
-    for (const p of inFlight) written += Number(await p)
     return { written, skippedOlder: rows.length - written }
   }
 
@@ -235,23 +242,35 @@ export class RedisOnlineStore implements OnlineStore {
     args: readonly (string | Buffer)[],
     retried = false,
   ): Promise<unknown> {
-    const sha = this.shas.get(name) ?? (await this.loadScript(name))
+    const loading = this.scriptSha(name)
+    const sha = await loading
     try {
       return await this.client.evalsha(sha, numKeys, ...args)
     } catch (e) {
       if (!retried && isNoScript(e)) {
-        this.shas.delete(name)
+        // The first call to learn that Redis forgot the script reloads it; the others share that.
+        if (this.shas.get(name) === loading) this.shas.delete(name)
         return this.runScript(name, numKeys, args, true)
       }
       throw this.failure(e)
     }
   }
 
+  /** The script's SHA, loaded once and shared by every call waiting for it; a failure is not kept. */
+  private scriptSha(name: keyof typeof SCRIPTS): Promise<string> {
+    const known = this.shas.get(name)
+    if (known) return known
+    const loading = this.loadScript(name)
+    this.shas.set(name, loading)
+    loading.catch(() => {
+      if (this.shas.get(name) === loading) this.shas.delete(name)
+    })
+    return loading
+  }
+
   private async loadScript(name: keyof typeof SCRIPTS): Promise<string> {
     try {
-      const sha = String(await this.client.script('LOAD', SCRIPTS[name]))
-      this.shas.set(name, sha)
-      return sha
+      return String(await this.client.script('LOAD', SCRIPTS[name]))
     } catch (e) {
       throw this.unavailable(e)
     }
