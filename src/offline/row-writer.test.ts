@@ -47,6 +47,35 @@ describe.each(testDatabases())('row writer on $name', ({ open }) => {
       k3: 4,
     })
   })
+  it('stores the first of each key when flushes start whenever the server is free', async () => {
+    // Small minimum: many flushes of whatever piled up meanwhile, some after a repeat switched
+    // the view to staging. The oracle is the first row of each key in input order.
+    const store = createPostgresOfflineStore(db)
+    const v = testView('adaptive', [{ name: 'n', type: 'int' }])
+    await store.ensureTables([v])
+    const rows: FeatureRow[] = []
+    for (let i = 0; i < 20_000; i++) rows.push(row(`k${(i * 7919) % 15_000}`, 1, { n: i }))
+    const first = new Map<string, number>()
+    for (const r of rows) if (!first.has(r.entityKey)) first.set(r.entityKey, r.values.n as number)
+    const stored = await inSession(db, async (s) => {
+      const writer = await openRowWriter(s, [viewTable(v)], {
+        minFlushBytes: 2 << 10,
+        flushBytes: 64 << 10,
+      })
+      for (const [i, r] of rows.entries()) {
+        writer.add(v.name, r)
+        if (i % 100 === 0) await writer.flushIfFull()
+      }
+      return (await writer.finish()).get(v.name)
+    })
+    expect(stored).toBe(first.size)
+    const got = new Map<string, unknown>()
+    for await (const page of store.latestRows(v, undefined, at(10))) {
+      for (const r of page) got.set(r.entityKey, r.values.n)
+    }
+    expect(got).toEqual(first)
+  })
+
   it('keeps the first row when the key refuses a large COPY mid-stream, and goes on', async () => {
     // The repeat is the second row of a 4 MiB flush: the server refuses that COPY while most of
     // it is still on its way (the case that crashed pg-copy-streams' drain handler).
