@@ -70,7 +70,9 @@ export const openRowWriter = async (
   options: { flushBytes?: number; minFlushBytes?: number } = {},
 ): Promise<RowWriter> => {
   const flushBytes = options.flushBytes ?? COPY_FLUSH_BYTES
-  const minFlushBytes = options.minFlushBytes ?? MIN_FLUSH_BYTES
+  // Early flushes only pay where the server works alongside; on PGlite they are just more COPYs.
+  const minFlushBytes =
+    options.minFlushBytes ?? (s.serverRunsAlongside ? MIN_FLUSH_BYTES : flushBytes)
   const buffers = new Map<string, ViewBuffer>()
   for (const table of tables) {
     // SHARE ROW EXCLUSIVE: conflicts with other writers and itself, not with readers.

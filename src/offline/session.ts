@@ -26,6 +26,11 @@ export interface Session {
    * PGlite reads them as one blob (`FROM '/dev/blob'`). Same text, same server code either way.
    */
   copyIn(target: RawBuilder<unknown>, chunks: Iterable<string | Uint8Array>): Promise<number>
+  /**
+   * Whether the server works while this process goes on (a Postgres server: yes; PGlite runs on
+   * this thread, so a COPY and the caller's work take turns).
+   */
+  readonly serverRunsAlongside: boolean
 }
 
 /**
@@ -48,6 +53,7 @@ const postgresSession = async <T>(pool: pg.Pool, work: (s: Session) => Promise<T
         tx,
         copyIn: (target, chunks) =>
           copyInto(client, sql`copy ${target} from stdin`.compile(tx).sql, chunks),
+        serverRunsAlongside: true,
       }),
     )
   } catch (e) {
@@ -76,6 +82,7 @@ const pgliteSession = <T>(pglite: PGlite, work: (s: Session) => Promise<T>): Pro
         const result = await t.query(text, [], { blob })
         return result.affectedRows ?? 0
       },
+      serverRunsAlongside: false,
     })
   })
 
