@@ -62,6 +62,12 @@ export const makeRecordEncoder = (
   }))
   const views = repo.viewsOfSource(source.name).map((v) => ({
     keyIndex: keyColumns.findIndex((k) => k.joinKey === repo.entity(v.entity).join_key),
+    /**
+     * One line's cells (key, event time, created time, fields), reused for every record and
+     * joined once: adding 45 cells to a line one by one made ~90 intermediate strings per line,
+     * and parse + encode of diabetic_data.csv ran 10–20% slower (cold processes, side by side).
+     */
+    parts: new Array<string>(3 + v.fields.length).fill(''),
     fields: v.fields.map(
       (f): EncodedField => ({
         cell: at(f.column ?? f.name),
@@ -93,17 +99,21 @@ export const makeRecordEncoder = (
         created = iso(d)
       }
     }
-    const stamp = `${iso(event)}\t${created}`
+    const stamp = iso(event)
     const lines: (string | undefined)[] = []
     for (const v of views) {
-      let line = ''
-      for (const f of v.fields) {
+      const key = keys[v.keyIndex]
+      const parts = v.parts
+      parts[0] = key === undefined ? '' : copyText(key)
+      parts[1] = stamp
+      parts[2] = created
+      for (let i = 0; i < v.fields.length; i++) {
+        const f = v.fields[i] as EncodedField
         const text = f.text(cells[f.cell] ?? '')
         if (text === null) return undefined
-        line += `\t${text}`
+        parts[i + 3] = text
       }
-      const key = keys[v.keyIndex]
-      lines.push(key === undefined ? undefined : `${copyText(key)}\t${stamp}${line}\n`)
+      lines.push(key === undefined ? undefined : `${parts.join('\t')}\n`)
     }
     return lines
   }
