@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { testDatabases } from '../../test/support/databases.js'
 import { pointInTimeJoin } from '../dataset/point-in-time.js'
 import type { Db } from '../db/connect.js'
-import type { FeatureRow, OfflineStore } from './offline-store.js'
+import type { FeatureRow, FeatureValue, OfflineStore } from './offline-store.js'
 import { countViewRows, createPostgresOfflineStore } from './postgres-offline-store.js'
 import { at, row, testView } from './test-support/views.js'
 
@@ -132,6 +132,43 @@ describe.each(testDatabases())('offline store on $name', ({ open }) => {
     expect(later).toEqual([])
     const all = (await collect(store.latestRows(v, undefined, at(100)))).flat()
     expect(all.map((r) => r.values.x)).toEqual(Array(25).fill(99))
+  })
+
+  it('latestRows gives back every value and time as written, wide views and odd values too', async () => {
+    // 60 fields: more than one json_build_object (50 pairs each) per row.
+    const types = ['int', 'float', 'bool', 'string'] as const
+    const fields = Array.from({ length: 60 }, (_, i) => ({
+      name: `f${i}`,
+      type: types[i % 4] as (typeof types)[number],
+    }))
+    const v = testView('wide_roundtrip', fields)
+    await store.ensureTables([v])
+    const odd: Record<(typeof types)[number], FeatureValue[]> = {
+      int: [0, -1, 2 ** 53 - 1, -(2 ** 53 - 1), null],
+      float: [0.1, -0, 1e21, 5e-324, -123.456, 1.7976931348623157e308, null],
+      bool: [true, false, null],
+      string: ['', 'a"b\\c\n\t/', 'é 😀 x', 'null', '{"a":1}', null],
+    }
+    const rows: FeatureRow[] = Array.from({ length: 12 }, (_, k) => ({
+      entityKey: `e${k}`,
+      eventTs: new Date(Date.UTC(1969, 11, 31, 23, 59, 59, 999) + k * 86_400_123),
+      createdTs: k % 2 ? new Date(Date.UTC(2024, 0, 1) + k * 7) : null,
+      values: Object.fromEntries(
+        fields.map((f, i) => {
+          const choices = odd[f.type]
+          return [f.name, choices[(k + i) % choices.length] as FeatureValue]
+        }),
+      ),
+    }))
+    await store.writeRows(v, rows)
+    const got = (await collect(store.latestRows(v, undefined, at(10 ** 7)))).flat()
+    const byKey = (a: FeatureRow, b: FeatureRow) => a.entityKey.localeCompare(b.entityKey)
+    // -0 is stored as 0 by Postgres's float8 as by COPY text; compare it as 0.
+    const zero = (r: FeatureRow) => ({
+      ...r,
+      values: Object.fromEntries(Object.entries(r.values).map(([n, x]) => [n, x === 0 ? 0 : x])),
+    })
+    expect(got.sort(byKey).map(zero)).toEqual(rows.sort(byKey).map(zero))
   })
 
   it('historical: one output row per input row, in order, duplicates kept, TTL honoured', async () => {

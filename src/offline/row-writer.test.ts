@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { testDatabases } from '../../test/support/databases.js'
 import type { Db } from '../db/connect.js'
@@ -74,6 +75,23 @@ describe.each(testDatabases())('row writer on $name', ({ open }) => {
       for (const r of page) got.set(r.entityKey, r.values.n)
     }
     expect(got).toEqual(first)
+  })
+
+  it('gives a table its first statistics when it loads its first rows', async () => {
+    const store = createPostgresOfflineStore(db)
+    const v = testView('first_load', [{ name: 'n', type: 'int' }])
+    await store.ensureTables([v])
+    const reltuples = async () => {
+      const { rows } = await sql<{ n: number }>`select reltuples::float8 as n from pg_class
+        where relname = ${viewTable(v).table}`.execute(db.kysely)
+      return rows[0]?.n
+    }
+    expect(await reltuples()).toBe(-1) // never analyzed: the planner would guess its size
+    await store.writeRows(
+      v,
+      Array.from({ length: 500 }, (_, i) => row(`k${i}`, 1, { n: i })),
+    )
+    expect(await reltuples()).toBe(500)
   })
 
   it('keeps the first row when the key refuses a large COPY mid-stream, and goes on', async () => {

@@ -55,6 +55,8 @@ interface ViewBuffer {
   target: string
   /** True when `target` is a staging table that still has to be moved into the view table. */
   staged: boolean
+  /** The view table held no rows when the writer locked it. */
+  wasEmpty: boolean
   /** Encoded lines not yet in `chunks`. */
   text: string
   /** Chunks ready for COPY; bytes outside the JS heap, so the GC does not copy them. */
@@ -81,11 +83,13 @@ export const openRowWriter = async (
       table,
       target: table.table,
       staged: false,
+      wasEmpty: false,
       text: '',
       chunks: [],
       stored: 0,
     }
-    if (!(await isEmpty(s, table))) await stage(s, b)
+    b.wasEmpty = await isEmpty(s, table)
+    if (!b.wasEmpty) await stage(s, b)
     buffers.set(table.view, b)
   }
   let size = 0
@@ -149,8 +153,29 @@ export const openRowWriter = async (
       await startFlush()
       await pending
       for (const b of buffers.values()) if (b.staged) b.stored += await moveStage(s, b)
+      await analyzeFirstLoads(s, [...buffers.values()])
       return new Map([...buffers.values()].map((b) => [b.table.view, b.stored]))
     },
+  }
+}
+
+/**
+ * Statistics for view tables that were empty and now hold rows, as Postgres advises after a bulk
+ * load. A table never analyzed looks tiny to the planner: `latestRows` then read and sorted the
+ * whole table for every page (diabetic_data.csv: 5.8 s to materialize instead of ~1.5 s) until
+ * autovacuum came by. Key columns only, from a small sample (what the store's queries filter and
+ * sort on): ~80 ms for diabetic_data.csv's two tables. Later loads are left to autovacuum, which
+ * analyzes a table once a tenth of it changed; meanwhile the planner scales the old statistics
+ * to the table's current size.
+ */
+const analyzeFirstLoads = async (s: Session, buffers: readonly ViewBuffer[]): Promise<void> => {
+  const loaded = buffers.filter((b) => b.wasEmpty && b.stored > 0)
+  if (loaded.length === 0) return
+  await sql`set local default_statistics_target = 10`.execute(s.tx)
+  for (const b of loaded) {
+    await sql`analyze ${sql.id(b.table.table)} (${sql.join(KEY_COLUMNS.map((c) => sql.id(c)))})`.execute(
+      s.tx,
+    )
   }
 }
 
