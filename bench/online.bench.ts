@@ -1,13 +1,17 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
 import { PerformanceObserver } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { Redis } from 'ioredis'
-import { sql } from 'kysely'
 import pg from 'pg'
 import { connectDb, type Db } from '../src/db/connect.js'
 import { migrateToLatest } from '../src/db/migrate.js'
+import { loadFeatureRepo } from '../src/features/load.js'
 import { featureViewSchema, type StoredView } from '../src/features/schema.js'
+import { ingestCsv } from '../src/offline/ingest.js'
 import type { FeatureRow, OfflineStore } from '../src/offline/offline-store.js'
 import { createPostgresOfflineStore } from '../src/offline/postgres-offline-store.js'
 import { materialize } from '../src/online/materialize.js'
@@ -26,6 +30,8 @@ const ENTITIES = 200_000
 const READ_ENTITIES = 10_000
 /** One event time for every bulk row, as in sources with a fixed event time (heart, pima, diabetic). */
 const BULK_TS = new Date('2024-03-01T00:00:00Z')
+const DIABETIC_ROWS = 101_766
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const CEILING_ARGS = ['-P', '16', '-t', 'hset', '-n', '1000000', '-q']
 
 const viewNamed = (name: string): StoredView => ({
@@ -135,6 +141,7 @@ const materializeRate = async (
   online: OnlineStore,
   view: StoredView,
   offline: Pick<OfflineStore, 'latestRows'> = pagesOf(rowsFor(ENTITIES, BULK_TS)),
+  expectedRows = ENTITIES,
 ): Promise<number> => {
   const report = await materialize({
     offline,
@@ -142,19 +149,22 @@ const materializeRate = async (
     views: [view],
     watermarks: new MemoryWatermarkStore(),
     start: undefined,
-    end: new Date('2024-04-01T00:00:00Z'),
+    end: new Date('2030-01-01T00:00:00Z'),
   })
-  if (report.rows !== ENTITIES) throw new Error(`materialized ${report.rows} rows, not ${ENTITIES}`)
+  if (report.rows !== expectedRows) {
+    throw new Error(`materialized ${report.rows} rows, not ${expectedRows}`)
+  }
   return report.rowsPerSecond
 }
 
 /**
- * `ward materialize` end to end: the same rows stored in a throw-away Postgres database, read
- * back page by page by the real offline store, written to new keys; `measure` times only that.
- * Undefined when no Postgres answers (any other failure is reported, not hidden).
+ * `ward materialize` end to end: rows stored in a throw-away Postgres database by `fill` (the
+ * store's own write path, which also gives a first load its statistics), read back page by page
+ * by the real offline store; `measure` times only that. Undefined when no Postgres answers (any
+ * other failure is reported, not hidden).
  */
 const materializeFromPostgres = async <T>(
-  view: StoredView,
+  fill: (db: Db, store: OfflineStore) => Promise<void>,
   measure: (offline: Pick<OfflineStore, 'latestRows'>) => Promise<T>,
 ): Promise<T | undefined> => {
   const base = process.env.DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/postgres'
@@ -176,9 +186,7 @@ const materializeFromPostgres = async <T>(
     db = await connectDb({ type: 'postgres', url: url.toString() })
     await migrateToLatest(db)
     const store = createPostgresOfflineStore(db)
-    await store.ensureTables([view])
-    await store.writeRows(view, rowsFor(ENTITIES, BULK_TS))
-    await sql`analyze`.execute(db.kysely)
+    await fill(db, store)
     return await measure(store)
   } finally {
     await db?.close().catch(() => {})
@@ -339,9 +347,36 @@ export async function run(): Promise<string> {
       materializeRate(redis, bulk),
     )
     const pgTarget = await RedisOnlineStore.connect(url, { project: `${project}_pg` })
-    const fromPostgres = await materializeFromPostgres(bulk, (offline) =>
-      withRedisCpu(admin, ENTITIES, () => materializeRate(pgTarget, bulk, offline)),
-    ).finally(() => pgTarget.close())
+    let fromPostgres: [number, number] | undefined
+    let fromDiabetic: [number, number] | undefined
+    try {
+      fromPostgres = await materializeFromPostgres(
+        async (_, store) => {
+          await store.ensureTables([bulk])
+          await store.writeRows(bulk, rowsFor(ENTITIES, BULK_TS))
+        },
+        (offline) => withRedisCpu(admin, ENTITIES, () => materializeRate(pgTarget, bulk, offline)),
+      )
+      // The real data's widest view: diabetic_data.csv's `encounter` (45 fields, mostly text).
+      const repo = await loadFeatureRepo(path.join(root, 'features'))
+      const encounter = repo.views.find((v) => v.name === 'encounter')
+      const diabetic = path.join(root, '..', 'shared', 'data', 'diabetic_data.csv')
+      fromDiabetic =
+        encounter && existsSync(diabetic)
+          ? await materializeFromPostgres(
+              async (db, store) => {
+                await store.ensureTables(repo.viewsOfSource(encounter.source))
+                await ingestCsv({ db, store, repo, source: encounter.source, file: diabetic })
+              },
+              (offline) =>
+                withRedisCpu(admin, DIABETIC_ROWS, () =>
+                  materializeRate(pgTarget, encounter, offline, DIABETIC_ROWS),
+                ),
+            )
+          : undefined
+    } finally {
+      await pgTarget.close()
+    }
     // A throw-away store, so its 200k rows do not stay in the heap.
     const memoryRate = await materializeRate(await MemoryOnlineStore.open(), bulk)
 
@@ -352,7 +387,7 @@ export async function run(): Promise<string> {
       '## Online store',
       '',
       `\`npm run bench\` → \`bench/online.bench.ts\`. Ceilings on the same Redis (${url.replace(/\/\/[^@]*@/, '//')}), same run, by \`redis-benchmark -P 16\`: \`-t hset -n 1000000\` (1 field per HSET, the issue's yardstick); \`SET wardbench_rows:__rand_int__ '${ROW_JSON}'\` (the store's own row shape, unconditional, no event-time check); and the same row as an 11-field \`HSET\` (the layout before rows became JSON strings).`,
-      `Materialize: ${fmt(ENTITIES)} entities × 1 view of 10 fields (int, float, bool, categorical; ~5% null) through \`materialize()\`, all with one event time (as in sources with a fixed event time), handed over in pages of 10,000 as the offline store's \`latestRows\` yields them (the Redis rows time Node + Redis; the end-to-end row also reads them from Postgres: query, row decoding); each row is one key written only if not older than the stored one (batch Lua script). Redis CPU per row is the server's user+sys CPU (INFO) during the step divided by rows (or commands): what each write costs Redis itself.`,
+      `Materialize: ${fmt(ENTITIES)} entities × 1 view of 10 fields (int, float, bool, categorical; ~5% null) through \`materialize()\`, all with one event time (as in sources with a fixed event time), handed over in pages of 10,000 as the offline store's \`latestRows\` yields them (the Redis rows time Node + Redis; the end-to-end rows also read them from Postgres: query, row decoding; the diabetic row materializes the real data's widest view after an untimed \`ingestCsv\` of diabetic_data.csv); each row is one key written only if not older than the stored one (batch Lua script). Redis CPU per row is the server's user+sys CPU (INFO) during the step divided by rows (or commands): what each write costs Redis itself.`,
       '',
       '| Write path | rows/s (HSET/s) | ÷ 1-field HSET/s | ÷ same-shape SET/s | Redis CPU µs/row |',
       '|---|---:|---:|---:|---:|',
@@ -373,6 +408,14 @@ export async function run(): Promise<string> {
             fromPostgres[0],
             fromPostgres[1],
             pct(fromPostgres[0], rowSet),
+          ),
+      fromDiabetic === undefined
+        ? '| materialize Postgres → Redis, diabetic `encounter` (45 fields) | no Postgres or no ../shared/data | — | — | — |'
+        : line(
+            'materialize Postgres → Redis, end to end, diabetic_data.csv `encounter` (45 fields, ~700-byte rows), new keys',
+            fromDiabetic[0],
+            fromDiabetic[1],
+            '—',
           ),
       `| materialize → memory store | ${fmt(memoryRate)} | — | — | — |`,
       '',
