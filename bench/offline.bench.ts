@@ -131,9 +131,12 @@ export async function run(): Promise<string> {
   const source = 'diabetic_encounters'
   const views = [...repo.viewsOfSource(source)]
   const rows = 101_766
+  const opened: Db[] = []
+  let dumps: string[] = []
   try {
     // Ingest: Postgres, PGlite, raw \copy.
     const pgDb = await connectDb({ type: 'postgres', url })
+    opened.push(pgDb)
     await migrateToLatest(pgDb)
     const pgStore = createPostgresOfflineStore(pgDb)
     await pgStore.ensureTables(views)
@@ -145,7 +148,7 @@ export async function run(): Promise<string> {
     // Postgres alone storing exactly the typed rows: psql \copy of the stored rows (COPY text, as
     // Ward sends them) into fresh tables with the same primary keys, in one transaction.
     const tables = views.map((v) => viewTable(v).table)
-    const dumps = tables.map((t) => path.join(tmpdir(), `${name}_${t}.copy`))
+    dumps = tables.map((t) => path.join(tmpdir(), `${name}_${t}.copy`))
     for (const [i, t] of tables.entries()) await psql(url, `\\copy ${t} to '${dumps[i]}'`)
     const floorOnce = () =>
       seconds(() =>
@@ -181,7 +184,6 @@ export async function run(): Promise<string> {
       const cold = await ingestInFreshProcess(url, source)
       rounds.push({ raw, floor, cold })
     }
-    await Promise.all(dumps.map((d) => rm(d, { force: true })))
     // The same ingest in a process that has run it before (JIT-compiled).
     const warmRuns: number[] = []
     for (let i = 0; i < 3; i++) {
@@ -199,6 +201,7 @@ export async function run(): Promise<string> {
     const spread = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)} s`
 
     const lite = await connectDb({ type: 'pglite', path: ':memory:' })
+    opened.push(lite)
     await migrateToLatest(lite)
     const liteStore = createPostgresOfflineStore(lite)
     await liteStore.ensureTables(views)
@@ -237,8 +240,6 @@ export async function run(): Promise<string> {
     const litePit = await seconds(() =>
       liteStore.historical({ entityRows: liteEntities, features: request.features }),
     )
-    await pgDb.close()
-    await lite.close()
 
     const pgRate = rows / pgIngest
     const rate = (s: number, n = rows) => `${Math.round(n / s).toLocaleString('en-US')} rows/s`
@@ -258,7 +259,7 @@ export async function run(): Promise<string> {
       `| \`ingestCsv\` → Postgres, same file again (all rows skipped; 1 run) | ${pgReingest.toFixed(2)} s | — | ${rate(pgReingest)} | ${(pgReingest / rawCopy).toFixed(1)}× slower |`,
       `| \`ingestCsv\` → PGlite (in memory; 1 run) | ${liteIngest.toFixed(2)} s | — | ${rate(liteIngest)} | ${(liteIngest / rawCopy).toFixed(1)}× slower |`,
       '',
-      `Target ≥ 100,000 rows/s into Postgres: ${pgRate >= 100_000 ? 'met' : 'missed'} (${rate(pgIngest)} in a fresh process, ${rate(pgWarm)} warm). Ward's ingest takes ${coldVsFloor.toFixed(2)}× Postgres's own time to store the same typed rows (per-round median); that floor alone is ${rate(typedFloor)} on this machine. The issue set the target where raw \`\\copy\` ran at ~270,000 rows/s; here it ran at ${rate(rawCopy)}, so the same ratio (target ÷ raw \`\\copy\` = 0.37, i.e. at most 2.7× raw \`\\copy\`'s time) asks for ${rate(rawCopy / (100_000 / 270_000))} here: ${coldVsRaw <= 2.7 ? 'met' : 'missed'} in a fresh process (${coldVsRaw.toFixed(2)}×), ${pgWarm / rawCopy <= 2.7 ? 'met' : 'missed'} warm.`,
+      `Target ≥ 100,000 rows/s into Postgres: ${pgRate >= 100_000 ? 'met' : 'missed'} (${rate(pgIngest)} in a fresh process, ${rate(pgWarm)} warm). Ward's ingest takes ${coldVsFloor.toFixed(2)}× Postgres's own time to store the same typed rows (median of per-round ratios); that floor alone is ${rate(typedFloor)} on this machine. Scaled to this machine: the issue set the target where raw \`\\copy\` ran at ~270,000 rows/s, so an ingest may take at most 2.7× raw \`\\copy\`'s time; here one in a fresh process takes ${coldVsRaw.toFixed(2)}× (median of per-round ratios): ${coldVsRaw <= 2.7 ? 'met' : 'missed'}. Warm runs are not paired with raw \`\\copy\` rounds: ${(pgWarm / rawCopy).toFixed(2)}× its median time.`,
       '',
       `Point-in-time join: ${ENTITY_ROWS.toLocaleString('en-US')} entity rows × 3 views (2 fields each, one with a 30-day TTL) over ${FEATURE_ROWS.toLocaleString('en-US')} feature rows (${KEYS.toLocaleString('en-US')} keys; synthetic, filled by generate_series in ${fill.toFixed(1)} s):`,
       '',
@@ -270,6 +271,8 @@ export async function run(): Promise<string> {
       '',
     ].join('\n')
   } finally {
+    await Promise.all(dumps.map((d) => rm(d, { force: true })))
+    for (const db of opened) await db.close().catch(() => {})
     await admin.query(`drop database if exists ${name} with (force)`)
     await admin.end()
   }

@@ -23,6 +23,10 @@ const checkValue = (table: ViewTable, field: FieldColumn, row: FeatureRow): Feat
     if (field.sqlType === 'bigint' && !Number.isSafeInteger(v) && v !== null) {
       throw badValue(table, field, row, v)
     }
+    // NaN and ±Infinity are no measurement; the CSV parsers refuse them too.
+    if (field.sqlType === 'double precision' && !Number.isFinite(v) && v !== null) {
+      throw badValue(table, field, row, v)
+    }
     return v
   }
   throw badValue(table, field, row, v)
@@ -31,7 +35,7 @@ const checkValue = (table: ViewTable, field: FieldColumn, row: FeatureRow): Feat
 const badValue = (table: ViewTable, field: FieldColumn, row: FeatureRow, v: unknown): AppError =>
   new AppError(
     'VALIDATION',
-    `view ${table.view}: field ${field.name} of entity '${row.entityKey}' holds ${JSON.stringify(v)}, not a ${field.type}`,
+    `view ${table.view}: field ${field.name} of entity '${row.entityKey}' holds ${typeof v === 'number' ? String(v) : JSON.stringify(v)}, not a ${field.type}`,
     { field: `${table.view}.${field.name}` },
   )
 

@@ -62,6 +62,15 @@ describe.each(testDatabases())('ingestCsv on $name', ({ open }) => {
       storedByView: { vitals: 3, outcome: 3 },
     })
     expect(report.fileSha256).toMatch(/^[0-9a-f]{64}$/)
+    // A first load leaves its tables with statistics: the planner knows their size.
+    const sizes = await sql<{ relname: string; n: number }>`select relname, reltuples::float8 as n
+      from pg_class where relname in ('fv_vitals', 'lv_outcome') order by relname`.execute(
+      db.kysely,
+    )
+    expect(sizes.rows).toEqual([
+      { relname: 'fv_vitals', n: 3 },
+      { relname: 'lv_outcome', n: 3 },
+    ])
     const vitals = await readAll(store, 'vitals')
     expect(vitals).toEqual([
       {

@@ -7,9 +7,9 @@ import { checkHeader, makeRowConverter, type RowError } from './convert-row.js'
 import { makeRecordEncoder, type RecordEncoder } from './copy-encoder.js'
 import type { OfflineStore } from './offline-store.js'
 import { openRejectsWriter, type RejectsWriter } from './rejects-file.js'
-import { openRowWriter } from './row-writer.js'
+import { analyzeKeyColumns, openRowWriter } from './row-writer.js'
 import { inSession } from './session.js'
-import { viewTable } from './view-tables.js'
+import { type ViewTable, viewTable } from './view-tables.js'
 
 /** Progress of an ingest, reported every few thousand rows. */
 export interface IngestProgress {
@@ -88,7 +88,8 @@ export const ingestCsv = async (options: IngestOptions): Promise<IngestReport> =
   let rowsRejected = 0
   let csv: CsvInput | undefined
   try {
-    return await inSession(db, async (s) => {
+    let firstLoads: ViewTable[] = []
+    const report = await inSession(db, async (s): Promise<IngestReport> => {
       const writer = await openRowWriter(s, tables)
       // Opened only now: a parse error must find the loop below listening.
       csv = await openCsv(file)
@@ -152,6 +153,7 @@ export const ingestCsv = async (options: IngestOptions): Promise<IngestReport> =
         throw new AppError('VALIDATION', `${file}: empty file (no header row)`, { field: file })
       if (errors.length && onError === 'reject') throw rejectedFile(file, rowsRejected, errors)
       const storedByView = Object.fromEntries(await writer.finish())
+      firstLoads = writer.firstLoads()
       const rowsStored = Object.values(storedByView).reduce((a, b) => a + b, 0)
       const fileSha256 = csv.sha256()
       await s.tx
@@ -178,6 +180,8 @@ export const ingestCsv = async (options: IngestOptions): Promise<IngestReport> =
         errors,
       }
     })
+    await analyzeKeyColumns(db, firstLoads)
+    return report
   } finally {
     csv?.close()
     await rejects?.close()

@@ -23,8 +23,8 @@ const PAIRS_PER_OBJECT = 50
  * numbers rather than timestamptz text. Measured on `ward materialize` of diabetic_data.csv's
  * 45-field view: ~40% less Node CPU per row than one cell per column (which the driver turned
  * into 48 strings, parsed one by one, then copied into a new object). Values are unchanged:
- * JSON numbers are Postgres's shortest exact text of the double, and `Date` keeps milliseconds,
- * as the driver's own timestamp parsing does.
+ * JSON numbers are Postgres's shortest exact text of the double, and times are whole
+ * milliseconds rounded down, as the driver's own timestamp parsing gives them.
  */
 export async function* latestRowsPages(
   db: Db,
@@ -80,6 +80,9 @@ const featureRow = (r: Record<string, unknown>, objects: number): FeatureRow => 
   >,
 })
 
-/** An instant as milliseconds since 1970, as double precision (`new Date` drops the µs). */
+/**
+ * An instant as whole milliseconds since 1970 (double precision). Rounded down, as the driver
+ * rounds timestamptz text: an instant with microseconds before 1970 keeps the same millisecond.
+ */
 const epochMs = (instant: RawBuilder<unknown>): RawBuilder<unknown> =>
-  sql`(extract(epoch from ${instant}) * 1000)::double precision`
+  sql`floor(extract(epoch from ${instant}) * 1000)::double precision`

@@ -6,6 +6,7 @@ import type { Db } from '../db/connect.js'
 import type { FeatureRow, FeatureValue, OfflineStore } from './offline-store.js'
 import { countViewRows, createPostgresOfflineStore } from './postgres-offline-store.js'
 import { at, row, testView } from './test-support/views.js'
+import { viewTable } from './view-tables.js'
 
 const collect = async (pages: AsyncIterable<FeatureRow[]>): Promise<FeatureRow[][]> => {
   const out: FeatureRow[][] = []
@@ -105,6 +106,14 @@ describe.each(testDatabases())('offline store on $name', ({ open }) => {
     )
     await expect(store.writeRows(v, [row('a', 1, { n: 1.5 })])).rejects.toThrow(/holds 1.5/)
     expect(await countViewRows(db, v)).toBe(0)
+    const f = testView('typed_float', [{ name: 'x', type: 'float' }])
+    await store.ensureTables([f])
+    for (const x of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      await expect(store.writeRows(f, [row('a', 1, { x })])).rejects.toThrow(
+        new RegExp(`holds ${x}, not a float`),
+      )
+    }
+    expect(await countViewRows(db, f)).toBe(0)
   })
 
   it('latestRows: latest per entity in (start, end], ties by created time, in pages', async () => {
@@ -169,6 +178,19 @@ describe.each(testDatabases())('offline store on $name', ({ open }) => {
       values: Object.fromEntries(Object.entries(r.values).map(([n, x]) => [n, x === 0 ? 0 : x])),
     })
     expect(got.sort(byKey).map(zero)).toEqual(rows.sort(byKey).map(zero))
+    // Microseconds (from SQL, not from Ward) round down to the millisecond, before 1970 too.
+    const t = viewTable(v).table
+    await sql`insert into ${sql.id(t)} (entity_key, event_ts, created_ts) values
+      ('us_before', '1969-12-31 23:59:59.9985+00', '-infinity'),
+      ('us_after', '1970-01-01 00:00:00.0015+00', '1970-01-01 00:00:00.0025+00')`.execute(db.kysely)
+    const micro = (await collect(store.latestRows(v, undefined, at(10 ** 7))))
+      .flat()
+      .filter((r) => r.entityKey.startsWith('us_'))
+      .map((r) => [r.entityKey, r.eventTs.getTime(), r.createdTs?.getTime() ?? null])
+    expect(micro.sort()).toEqual([
+      ['us_after', 1, 2],
+      ['us_before', -2, null],
+    ])
   })
 
   it('historical: one output row per input row, in order, duplicates kept, TTL honoured', async () => {

@@ -12,9 +12,9 @@ import type {
   OfflineStore,
 } from './offline-store.js'
 import { type PitView, pitColumn, pointInTimeQuery } from './pit-query.js'
-import { openRowWriter } from './row-writer.js'
+import { analyzeKeyColumns, openRowWriter } from './row-writer.js'
 import { inSession } from './session.js'
-import { pickFields, viewTable } from './view-tables.js'
+import { pickFields, type ViewTable, viewTable } from './view-tables.js'
 
 /**
  * The offline store on PGlite or Postgres: one Kysely code path, bulk loads by COPY on both
@@ -26,11 +26,16 @@ export const createPostgresOfflineStore = (db: Db): OfflineStore => ({
   writeRows: async (view, rows) => {
     const table = viewTable(view)
     if (rows.length === 0) return 0
-    return inSession(db, async (s) => {
+    let firstLoads: ViewTable[] = []
+    const stored = await inSession(db, async (s) => {
       const writer = await openRowWriter(s, [table])
       for (const row of rows) writer.add(view.name, row)
-      return (await writer.finish()).get(view.name) ?? 0
+      const byView = await writer.finish()
+      firstLoads = writer.firstLoads()
+      return byView.get(view.name) ?? 0
     })
+    await analyzeKeyColumns(db, firstLoads)
+    return stored
   },
 
   historical: (request) => historical(db, request),

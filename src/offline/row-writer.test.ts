@@ -5,7 +5,7 @@ import type { Db } from '../db/connect.js'
 import type { FeatureRow } from './offline-store.js'
 import { createPostgresOfflineStore } from './postgres-offline-store.js'
 import { openRowWriter } from './row-writer.js'
-import { inSession } from './session.js'
+import { inSession, type Session } from './session.js'
 import { at, row, testView } from './test-support/views.js'
 import { viewTable } from './view-tables.js'
 
@@ -75,6 +75,44 @@ describe.each(testDatabases())('row writer on $name', ({ open }) => {
       for (const r of page) got.set(r.entityKey, r.values.n)
     }
     expect(got).toEqual(first)
+  })
+
+  it('makes early flushes larger as they add up (few savepoints on big files)', async () => {
+    const store = createPostgresOfflineStore(db)
+    const v = testView('growing_flushes', [{ name: 's', type: 'string' }])
+    await store.ensureTables([v])
+    const flushed: number[] = []
+    await inSession(db, async (s) => {
+      const recording: Session = {
+        ...s,
+        serverRunsAlongside: true,
+        copyIn: (target, chunks) => {
+          const list = [...chunks]
+          flushed.push(
+            list.reduce((n, c) => n + (typeof c === 'string' ? c.length : c.byteLength), 0),
+          )
+          return s.copyIn(target, list)
+        },
+      }
+      const writer = await openRowWriter(recording, [viewTable(v)], {
+        minFlushBytes: 1 << 10,
+        flushBytes: 64 << 10,
+      })
+      // Rows arrive slowly (a pause every 100 rows), so each flush ends before much piles up.
+      for (let i = 0; i < 20_000; i++) {
+        writer.add(v.name, row(`k${i}`, 1, { s: 'x'.repeat(20) }))
+        if (i % 100 === 99) {
+          await writer.flushIfFull()
+          await new Promise((r) => setTimeout(r, 1))
+        }
+      }
+      await writer.finish()
+    })
+    expect(flushed.length).toBeGreaterThan(16)
+    // Every flush but the last (finish writes what is left) meets the minimum of its turn.
+    flushed.slice(0, -1).forEach((bytes, k) => {
+      expect(bytes).toBeGreaterThanOrEqual(Math.min(64 << 10, (1 << 10) * 2 ** Math.floor(k / 8)))
+    })
   })
 
   it('gives a table its first statistics when it loads its first rows', async () => {

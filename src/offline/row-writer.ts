@@ -1,8 +1,9 @@
 import { type RawBuilder, sql } from 'kysely'
 import { AppError } from '../core/errors.js'
+import type { Db } from '../db/connect.js'
 import { copyLine } from './copy-text.js'
 import type { FeatureRow } from './offline-store.js'
-import type { Session } from './session.js'
+import { inSession, type Session } from './session.js'
 import { KEY_COLUMNS, type ViewTable } from './view-tables.js'
 
 /**
@@ -34,6 +35,8 @@ export interface RowWriter {
   flushIfFull(): Promise<void>
   /** Writes everything; returns the rows newly stored per view. */
   finish(): Promise<Map<string, number>>
+  /** After `finish`: the tables that were empty and now hold rows (see `analyzeKeyColumns`). */
+  firstLoads(): ViewTable[]
 }
 
 /**
@@ -45,6 +48,13 @@ export interface RowWriter {
  * less time than always waiting for 16 MiB; 128 KiB to 2 MiB minimums ran alike.
  */
 const MIN_FLUSH_BYTES = 1 << 20
+/**
+ * The minimum doubles every this many flushes. Each COPY straight into a view table runs in a
+ * savepoint, and Postgres caches only 64 subtransactions per transaction before other sessions'
+ * snapshots slow down: a 1 GB file takes ~90 flushes (at least 1, 2, 4, 8, then 16 MiB) instead
+ * of ~1000 at a fixed 1 MiB (64 when every flush waited for 16 MiB).
+ */
+const FLUSHES_PER_DOUBLING = 8
 const COPY_FLUSH_BYTES = 16 << 20
 /** Characters per COPY chunk: large enough for few writes, small enough to die young. */
 const CHUNK_CHARS = 64 << 10
@@ -93,6 +103,7 @@ export const openRowWriter = async (
     buffers.set(table.view, b)
   }
   let size = 0
+  let flushes = 0
   let pending: Promise<void> | undefined
   /** A flush is on its way to the server. */
   let busy = false
@@ -120,6 +131,7 @@ export const openRowWriter = async (
       .map((b) => ({ b, chunks: b.chunks }))
     for (const b of buffers.values()) b.chunks = []
     size = 0
+    flushes += 1
     busy = true
     const p = flushBatch(batch).finally(() => {
       busy = false
@@ -147,36 +159,43 @@ export const openRowWriter = async (
       size += line.length
     },
     async flushIfFull() {
-      if (size >= flushBytes || (!busy && size >= minFlushBytes)) await startFlush()
+      const least = Math.min(
+        flushBytes,
+        minFlushBytes * 2 ** Math.floor(flushes / FLUSHES_PER_DOUBLING),
+      )
+      if (size >= flushBytes || (!busy && size >= least)) await startFlush()
     },
     async finish() {
       await startFlush()
       await pending
       for (const b of buffers.values()) if (b.staged) b.stored += await moveStage(s, b)
-      await analyzeFirstLoads(s, [...buffers.values()])
       return new Map([...buffers.values()].map((b) => [b.table.view, b.stored]))
     },
+    firstLoads: () =>
+      [...buffers.values()].filter((b) => b.wasEmpty && b.stored > 0).map((b) => b.table),
   }
 }
 
 /**
- * Statistics for view tables that were empty and now hold rows, as Postgres advises after a bulk
- * load. A table never analyzed looks tiny to the planner: `latestRows` then read and sorted the
- * whole table for every page (diabetic_data.csv: 5.8 s to materialize instead of ~1.5 s) until
- * autovacuum came by. Key columns only, from a small sample (what the store's queries filter and
- * sort on): ~80 ms for diabetic_data.csv's two tables. Later loads are left to autovacuum, which
- * analyzes a table once a tenth of it changed; meanwhile the planner scales the old statistics
- * to the table's current size.
+ * Statistics for the key columns of `tables`, as Postgres advises after a bulk load; for the
+ * tables a writer reports as `firstLoads()`, run after its transaction committed (ANALYZE writes
+ * a table's size in place, which a rollback would not undo). A table never analyzed looks tiny
+ * to the planner: `latestRows` then read and sorted the whole table for every page
+ * (diabetic_data.csv: ~120 ms a page) until autovacuum came by. Key columns only, from a small
+ * sample (what the store's queries filter and sort on): ~80 ms for diabetic_data.csv's two
+ * tables. Later loads are left to autovacuum, which analyzes a table once a tenth of it changed;
+ * meanwhile the planner scales the old statistics to the table's current size.
  */
-const analyzeFirstLoads = async (s: Session, buffers: readonly ViewBuffer[]): Promise<void> => {
-  const loaded = buffers.filter((b) => b.wasEmpty && b.stored > 0)
-  if (loaded.length === 0) return
-  await sql`set local default_statistics_target = 10`.execute(s.tx)
-  for (const b of loaded) {
-    await sql`analyze ${sql.id(b.table.table)} (${sql.join(KEY_COLUMNS.map((c) => sql.id(c)))})`.execute(
-      s.tx,
-    )
-  }
+export const analyzeKeyColumns = async (db: Db, tables: readonly ViewTable[]): Promise<void> => {
+  if (tables.length === 0) return
+  await inSession(db, async (s) => {
+    await sql`set local default_statistics_target = 10`.execute(s.tx)
+    for (const t of tables) {
+      await sql`analyze ${sql.id(t.table)} (${sql.join(KEY_COLUMNS.map((c) => sql.id(c)))})`.execute(
+        s.tx,
+      )
+    }
+  })
 }
 
 /** From now on the view's rows go to a temp staging table, moved into the view table at the end. */
