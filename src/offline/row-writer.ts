@@ -93,12 +93,11 @@ export const openRowWriter = async (
       table,
       target: table.table,
       staged: false,
-      wasEmpty: false,
+      wasEmpty: await isEmpty(s, table),
       text: '',
       chunks: [],
       stored: 0,
     }
-    b.wasEmpty = await isEmpty(s, table)
     if (!b.wasEmpty) await stage(s, b)
     buffers.set(table.view, b)
   }
