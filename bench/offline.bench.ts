@@ -14,7 +14,7 @@ import { featureViewSchema, type StoredView } from '../src/features/schema.js'
 import { ingestCsv } from '../src/offline/ingest.js'
 import type { EntityRow } from '../src/offline/offline-store.js'
 import { createPostgresOfflineStore } from '../src/offline/postgres-offline-store.js'
-import { viewTable } from '../src/offline/view-tables.js'
+import { KEY_COLUMNS, viewTable } from '../src/offline/view-tables.js'
 
 /**
  * Offline store: CSV ingest of diabetic_data.csv (validation included) into Postgres and PGlite
@@ -145,23 +145,28 @@ export async function run(): Promise<string> {
     const pgReingest = await seconds(() =>
       ingestCsv({ db: pgDb, store: pgStore, repo, source, file: DIABETIC }),
     )
-    // Postgres alone storing exactly the typed rows: psql \copy of the stored rows (COPY text, as
-    // Ward sends them) into fresh tables with the same primary keys, in one transaction.
+    // Postgres alone storing exactly the typed rows the way Ward stores a first load: psql \copy
+    // of the stored rows (COPY text, as Ward sends them) into new tables, then their primary keys,
+    // in one committed transaction; the tables are dropped afterwards, untimed.
     const tables = views.map((v) => viewTable(v).table)
     dumps = tables.map((t) => path.join(tmpdir(), `${name}_${t}.copy`))
     for (const [i, t] of tables.entries()) await psql(url, `\\copy ${t} to '${dumps[i]}'`)
-    const floorOnce = () =>
-      seconds(() =>
+    const floorOnce = async () => {
+      const took = await seconds(() =>
         psql(
           url,
           'begin',
           ...tables.flatMap((t, i) => [
-            `create table floor_${t} (like ${t} including all)`,
+            `create table floor_${t} (like ${t})`,
             `\\copy floor_${t} from '${dumps[i]}'`,
+            `alter table floor_${t} add primary key (${KEY_COLUMNS.join(', ')})`,
           ]),
-          'rollback',
+          'commit',
         ),
       )
+      await psql(url, ...tables.map((t) => `drop table floor_${t}`))
+      return took
+    }
     const header = (await run_('head', ['-1', DIABETIC])).stdout.trim().split(',')
     const cols = header.map((_, i) => `c${i} text`).join(', ')
     await psql(url, `create table raw_diabetic (${cols})`)
@@ -253,7 +258,7 @@ export async function run(): Promise<string> {
       '| what | time (median) | range | throughput | vs raw `\\copy` |',
       '| --- | ---: | ---: | ---: | ---: |',
       `| psql \`\\copy\` into 50 untyped text columns (baseline) | ${rawCopy.toFixed(2)} s | ${spread(rounds.map((r) => r.raw))} | ${rate(rawCopy)} | 1.00× |`,
-      `| psql \`\\copy\` of the typed rows Ward stores (COPY text) into tables with their primary keys: Postgres's own floor for this layout, no parsing or validation | ${typedFloor.toFixed(2)} s | ${spread(rounds.map((r) => r.floor))} | ${rate(typedFloor)} | ${median(rounds.map((r) => r.floor / r.raw)).toFixed(1)}× slower |`,
+      `| psql \`\\copy\` of the typed rows Ward stores (COPY text) into new tables, then their primary keys, committed, as Ward loads a first file: Postgres's own floor, no parsing or validation | ${typedFloor.toFixed(2)} s | ${spread(rounds.map((r) => r.floor))} | ${rate(typedFloor)} | ${median(rounds.map((r) => r.floor / r.raw)).toFixed(1)}× slower |`,
       `| \`ingestCsv\` → Postgres in a fresh process (as \`ward ingest\` runs it) | ${pgIngest.toFixed(2)} s | ${spread(rounds.map((r) => r.cold))} | ${rate(pgIngest)} | ${coldVsRaw.toFixed(1)}× slower |`,
       `| \`ingestCsv\` → Postgres, warm (JIT-compiled, into emptied tables; 3 runs) | ${pgWarm.toFixed(2)} s | ${spread(warmRuns)} | ${rate(pgWarm)} | ${(pgWarm / rawCopy).toFixed(1)}× slower |`,
       `| \`ingestCsv\` → Postgres, same file again (all rows skipped; 1 run) | ${pgReingest.toFixed(2)} s | — | ${rate(pgReingest)} | ${(pgReingest / rawCopy).toFixed(1)}× slower |`,

@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import { AppError } from '../core/errors.js'
 import type { Db } from '../db/connect.js'
 import type { StoredView } from '../features/schema.js'
-import { KEY_COLUMNS, type ViewTable, viewTable } from './view-tables.js'
+import { KEY_COLUMNS, primaryKeyName, type ViewTable, viewTable } from './view-tables.js'
 
 /** How information_schema names our column types. */
 const INFO_TYPE: Record<string, string> = {
@@ -36,7 +36,7 @@ export const ensureViewTables = async (db: Db, views: readonly StoredView[]): Pr
         for (const f of table.fields) create = create.addColumn(f.name, f.sqlType)
         // The key is also the point-in-time index (scanned backwards per entity). Keys are only
         // compared for equality, so byte order ("C") is enough and much cheaper than a locale's.
-        await create.addPrimaryKeyConstraint(`${table.table}_pk`, [...KEY_COLUMNS]).execute()
+        await create.addPrimaryKeyConstraint(primaryKeyName(table), [...KEY_COLUMNS]).execute()
         continue
       }
       const types = new Map(existing.rows.map((r) => [r.column_name, r.data_type]))

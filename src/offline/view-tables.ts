@@ -27,6 +27,9 @@ export type SqlType = 'bigint' | 'double precision' | 'boolean' | 'text'
 /** Columns every view table has, in this order, before the field columns. */
 export const KEY_COLUMNS = ['entity_key', 'event_ts', 'created_ts'] as const
 
+/** The name of a view table's primary key constraint. */
+export const primaryKeyName = (table: ViewTable): string => `${table.table}_pk`
+
 /** What `created_ts` holds when the source has no created-time column. */
 export const NO_CREATED_TS = '-infinity'
 
