@@ -1,3 +1,4 @@
+import { own } from '../core/own.js'
 import type {
   EntityRow,
   FeatureRow,
@@ -38,7 +39,7 @@ export const pointInTimeJoin = (
         if (rt > t || (v.ttlSeconds > 0 && rt < t - v.ttlSeconds * 1000)) continue
         if (!best || isLater(row, best)) best = row
       }
-      for (const f of v.fields) out[`${v.name}:${f}`] = best ? (best.values[f] ?? null) : null
+      for (const f of v.fields) out[`${v.name}:${f}`] = best ? (own(best.values, f) ?? null) : null
     }
     return out
   })

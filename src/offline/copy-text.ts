@@ -1,5 +1,6 @@
 import { AppError } from '../core/errors.js'
 import { lastInstantText } from '../core/instant-text.js'
+import { own } from '../core/own.js'
 import type { FeatureRow, FeatureValue } from './offline-store.js'
 import { type FieldColumn, NO_CREATED_TS, type SqlType, type ViewTable } from './view-tables.js'
 
@@ -18,7 +19,7 @@ const JS_TYPE: Record<SqlType, 'number' | 'boolean' | 'string'> = {
 }
 
 const checkValue = (table: ViewTable, field: FieldColumn, row: FeatureRow): FeatureValue => {
-  const v = row.values[field.name] ?? null
+  const v = own(row.values, field.name) ?? null
   if (v === null || typeof v === JS_TYPE[field.sqlType]) {
     if (field.sqlType === 'bigint' && !Number.isSafeInteger(v) && v !== null) {
       throw badValue(table, field, row, v)

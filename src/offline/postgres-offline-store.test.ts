@@ -98,6 +98,18 @@ describe.each(testDatabases())('offline store on $name', ({ open }) => {
     expect(byKey['7']).toEqual(rows[2])
   })
 
+  it("stores a field a row left out as null, also one named 'constructor'", async () => {
+    const v = testView('odd_names', [
+      { name: 'constructor', type: 'string' },
+      { name: 'n', type: 'int' },
+    ])
+    await store.ensureTables([v])
+    expect(await store.writeRows(v, [row('k1', 1, { n: 3 })])).toBe(1)
+    const got: FeatureRow[] = []
+    for await (const page of store.latestRows(v, undefined, at(10))) got.push(...page)
+    expect(got.map((r) => r.values)).toEqual([{ constructor: null, n: 3 }])
+  })
+
   it('rejects a value of the wrong JS type, naming view, field and key', async () => {
     const v = testView('typed', [{ name: 'n', type: 'int' }])
     await store.ensureTables([v])

@@ -1,6 +1,7 @@
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { AppError } from '../core/errors.js'
+import { own } from '../core/own.js'
 import type { FeatureRow } from '../offline/offline-store.js'
 import type {
   OnlineReadRequest,
@@ -85,7 +86,14 @@ export class MemoryOnlineStore implements OnlineStore {
         view: view.name,
         entities: entityKeys.map((key) => {
           const row = byKey?.get(key)
-          return toEntityResult(view, wanted, key, row?.eventTs, (f) => row?.values[f], nowMs)
+          return toEntityResult(
+            view,
+            wanted,
+            key,
+            row?.eventTs,
+            (f) => (row ? own(row.values, f) : undefined),
+            nowMs,
+          )
         }),
       }
     })

@@ -236,6 +236,25 @@ export const runOnlineStoreContract = (name: string, harness: OnlineStoreHarness
       })
     })
 
+    it('reads a field a row left out as null, also one named like an Object member', async () => {
+      const odd: OnlineView = {
+        name: 'odd_names',
+        ttl: 0,
+        fields: [
+          { name: 'constructor', type: 'string' },
+          { name: 'toString', type: 'int' },
+          { name: 'n', type: 'int' },
+        ],
+      }
+      await store.write(odd, [row('p1', T0, { n: 3 })])
+      expect(await readOne(odd, 'p1', at(1))).toEqual({
+        status: 'present',
+        entityKey: 'p1',
+        eventTs: T0,
+        values: { constructor: null, toString: null, n: 3 },
+      })
+    })
+
     it('answers only the requested fields and rejects unknown ones', async () => {
       await store.write(vitals, [vitalsRow('p1', T0, 60)])
       const r = await readOne(vitals, 'p1', T0, ['temp'])

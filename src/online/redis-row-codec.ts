@@ -1,5 +1,6 @@
 import { AppError } from '../core/errors.js'
 import { lastInstantText } from '../core/instant-text.js'
+import { own } from '../core/own.js'
 import type { FieldType } from '../features/schema.js'
 import type { FeatureRow, FeatureValue } from '../offline/offline-store.js'
 import type { OnlineEntityResult, OnlineView } from './online-store.js'
@@ -54,7 +55,7 @@ export const makeRedisRowEncoder = (view: OnlineView): ((row: FeatureRow) => str
     let text = `${ROW_PREFIX}${iso(row.eventTs)}"`
     for (let i = 0; i < fields.length; i++) {
       const field = fields[i] as { name: string; type: FieldType }
-      const value = row.values[field.name]
+      const value = own(row.values, field.name)
       if (value === null || value === undefined) continue
       const checked = encodeValue(field.type, value, view.name, field.name, row.entityKey)
       text += jsonKeys[i] + (typeof value === 'string' ? JSON.stringify(value) : checked)

@@ -1,4 +1,5 @@
 import { AppError } from '../core/errors.js'
+import { own } from '../core/own.js'
 import type { FieldType } from '../features/schema.js'
 import type { FeatureRow, FeatureValue } from '../offline/offline-store.js'
 import type { OnlineEntityResult, OnlineView } from './online-store.js'
@@ -37,7 +38,7 @@ export const encodeEventTs = (eventTs: Date, where: string): string => {
 export const encodeRow = (view: OnlineView, row: FeatureRow): EncodedValues => {
   const out: EncodedValues = {}
   for (const field of view.fields) {
-    const value = row.values[field.name]
+    const value = own(row.values, field.name)
     if (value === null || value === undefined) continue
     out[field.name] = encodeValue(field.type, value, view.name, field.name, row.entityKey)
   }
