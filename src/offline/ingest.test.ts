@@ -87,7 +87,7 @@ describe.each(testDatabases())('ingestCsv on $name', ({ open }) => {
       },
     ])
     const again = await ingestCsv({ db, store, repo, source: 'clinic', file: f })
-    expect(again).toMatchObject({ rowsRead: 3, rowsStored: 0, rowsSkipped: 6 })
+    expect(again).toMatchObject({ rowsRead: 3, rowsStored: 0, rowsSkipped: 6, rowsConflicting: 0 })
     expect(await countViewRows(db, repo.view('outcome'))).toBe(3)
     const logged = await db.kysely.selectFrom('ingestions').selectAll().orderBy('id').execute()
     expect(
@@ -113,7 +113,8 @@ describe.each(testDatabases())('ingestCsv on $name', ({ open }) => {
       ages.map((age, i) => `d${i % 2},2024-05-01,,${age},1.0,true,low,,0,`)
     const first = await file('dup1.csv', `${[HEADER, ...lines([30, 31, 32])].join('\r\n')}\r\n`)
     const one = await ingestCsv({ db, store, repo: dupRepo, source: 'clinic', file: first })
-    expect(one).toMatchObject({ rowsRead: 3, rowsStored: 4, rowsSkipped: 2 })
+    // d0's second row holds another age: a conflict in dup_vitals, none in dup_outcome.
+    expect(one).toMatchObject({ rowsRead: 3, rowsStored: 4, rowsSkipped: 2, rowsConflicting: 1 })
     const second = await file(
       'dup2.csv',
       `${[HEADER, ...lines([40, 41]), 'd2,2024-05-01,,50,1.0,true,low,,0,', 'd2,2024-05-01,,51,1.0,true,low,,0,'].join('\n')}\n`,
@@ -123,6 +124,8 @@ describe.each(testDatabases())('ingestCsv on $name', ({ open }) => {
       rowsRead: 4,
       rowsStored: 2,
       rowsSkipped: 6,
+      // New ages for stored d0 and d1, and d2's repeat in the file.
+      rowsConflicting: 3,
       storedByView: { dup_vitals: 1 },
     })
     const stored: FeatureRow[] = []

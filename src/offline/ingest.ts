@@ -46,6 +46,11 @@ export interface IngestReport {
    * created time was stored before or came earlier in the file (the first write wins).
    */
   rowsSkipped: number
+  /**
+   * Of the skipped rows, those whose field values differ from the row kept for their key: a
+   * corrected file whose times did not change. They are not stored (see `rowsSkipped`).
+   */
+  rowsConflicting: number
   /** Newly stored rows per view. */
   storedByView: Record<string, number>
   /** Every error of every rejected row (with `skip`; with `reject` they are thrown instead). */
@@ -154,6 +159,7 @@ export const ingestCsv = async (options: IngestOptions): Promise<IngestReport> =
       if (errors.length && onError === 'reject') throw rejectedFile(file, rowsRejected, errors)
       const storedByView = Object.fromEntries(await writer.finish())
       firstLoads = writer.firstLoads()
+      const rowsConflicting = [...writer.conflicts().values()].reduce((a, b) => a + b, 0)
       const rowsStored = Object.values(storedByView).reduce((a, b) => a + b, 0)
       const fileSha256 = csv.sha256()
       await s.tx
@@ -176,6 +182,7 @@ export const ingestCsv = async (options: IngestOptions): Promise<IngestReport> =
         rowsStored,
         rowsRejected,
         rowsSkipped: rowsOffered - rowsStored,
+        rowsConflicting,
         storedByView,
         errors,
       }

@@ -38,6 +38,12 @@ export interface RowWriter {
   finish(): Promise<Map<string, number>>
   /** After `finish`: the tables that were empty and now hold rows (see `analyzeKeyColumns`). */
   firstLoads(): ViewTable[]
+  /**
+   * After `finish`, per view: skipped rows whose field values differ from the row kept for their
+   * key (stored before, or earlier in the file). A re-ingest of the same file has none; a
+   * corrected file with unchanged times has one per corrected row, and nothing of it is stored.
+   */
+  conflicts(): Map<string, number>
 }
 
 /**
@@ -62,6 +68,8 @@ interface ViewBuffer {
   wasEmpty: boolean
   /** Where rows are COPYed: the view table, or its staging table. */
   target: string
+  /** Skipped rows whose values differ from the kept row of their key (`finish`). */
+  conflicting: number
   /** Encoded lines not yet in `chunks`. */
   text: string
   /** Chunks ready for COPY; bytes outside the JS heap, so the GC does not copy them. */
@@ -89,6 +97,7 @@ export const openRowWriter = async (
       table,
       wasEmpty,
       target: wasEmpty ? await readyForFirstLoad(s, table) : await stage(s, table),
+      conflicting: 0,
       text: '',
       chunks: [],
       stored: 0,
@@ -148,13 +157,17 @@ export const openRowWriter = async (
       await startFlush()
       await pending
       for (const b of buffers.values()) {
-        if (b.wasEmpty) b.stored -= await restoreKey(s, b.table)
-        else b.stored += await moveStage(s, b)
+        const { stored, conflicting } = b.wasEmpty
+          ? await restoreKey(s, b.table, b.stored)
+          : await moveStage(s, b)
+        b.stored = stored
+        b.conflicting = conflicting
       }
       return new Map([...buffers.values()].map((b) => [b.table.view, b.stored]))
     },
     firstLoads: () =>
       [...buffers.values()].filter((b) => b.wasEmpty && b.stored > 0).map((b) => b.table),
+    conflicts: () => new Map([...buffers.values()].map((b) => [b.table.view, b.conflicting])),
   }
 }
 
@@ -207,12 +220,19 @@ const readyForFirstLoad = async (s: Session, table: ViewTable): Promise<string> 
 
 const UNIQUE_VIOLATION = '23505'
 
+/** What moving a view's loaded rows into place found: rows kept, and conflicting rows skipped. */
+interface Outcome {
+  stored: number
+  conflicting: number
+}
+
 /**
- * Builds the primary key `readyForFirstLoad` dropped. When the load repeated a key, deletes each
- * repeat but the first in the file (the rows of a load into a truncated table lie in insertion
- * order) and builds it again; returns how many rows it deleted.
+ * Builds the primary key `readyForFirstLoad` dropped, over the `copied` rows. When the load
+ * repeated a key, deletes each repeat but the first in the file (the rows of a load into a
+ * truncated table lie in insertion order), counting those whose values differ from the first,
+ * and builds it again.
  */
-const restoreKey = async (s: Session, table: ViewTable): Promise<number> => {
+const restoreKey = async (s: Session, table: ViewTable, copied: number): Promise<Outcome> => {
   const addKey = sql`alter table ${sql.id(table.table)} add constraint ${sql.id(
     primaryKeyName(table),
   )} primary key (${sql.join(KEY_COLUMNS.map((c) => sql.id(c)))})`
@@ -220,20 +240,47 @@ const restoreKey = async (s: Session, table: ViewTable): Promise<number> => {
   try {
     await addKey.execute(s.tx)
     await sql`release savepoint ward_key`.execute(s.tx)
-    return 0
+    return { stored: copied, conflicting: 0 }
   } catch (e) {
     if ((e as { code?: unknown }).code !== UNIQUE_VIOLATION) throw e
     await sql`rollback to savepoint ward_key`.execute(s.tx)
   }
-  const deleted = await sql`delete from ${sql.id(table.table)} where ctid in (
-      select ctid from (
-        select ctid, row_number() over (
-          partition by entity_key, event_ts, created_ts order by ctid) as nth
-        from ${sql.id(table.table)}) as numbered
-      where nth > 1)`.execute(s.tx)
+  // The main query sees the table as it was before the delete: the kept rows are those not gone.
+  const { rows } = await sql<{ deleted: string; conflicting: string }>`
+    with gone as (
+      delete from ${sql.id(table.table)} where ctid in (
+        select ctid from (
+          select ctid, row_number() over (
+            partition by entity_key, event_ts, created_ts order by ctid) as nth
+          from ${sql.id(table.table)}) as numbered
+        where nth > 1)
+      returning ctid as gone_ctid, *)
+    select
+      (select count(*) from gone) as deleted,
+      (select count(*) from gone as g join ${sql.id(table.table)} as k on ${sameKey('g', 'k')}
+        where k.ctid not in (select gone_ctid from gone) and ${differ(table, 'g', 'k')}
+      ) as conflicting`.execute(s.tx)
   await addKey.execute(s.tx)
-  return Number(deleted.numAffectedRows ?? 0n)
+  return {
+    stored: copied - Number(rows[0]?.deleted ?? 0),
+    conflicting: Number(rows[0]?.conflicting ?? 0),
+  }
 }
+
+/** SQL: rows `a` and `b` have the same (entity_key, event_ts, created_ts). */
+const sameKey = (a: string, b: string): RawBuilder<unknown> =>
+  sql.join(
+    KEY_COLUMNS.map((c) => sql`${sql.ref(`${a}.${c}`)} = ${sql.ref(`${b}.${c}`)}`),
+    sql` and `,
+  )
+
+/** SQL: rows `a` and `b` differ in some field (nulls compare as values). */
+const differ = (table: ViewTable, a: string, b: string): RawBuilder<unknown> =>
+  table.fields.length === 0
+    ? sql`false`
+    : sql`(${sql.join(table.fields.map((f) => sql.ref(`${a}.${f.name}`)))}) is distinct from (${sql.join(
+        table.fields.map((f) => sql.ref(`${b}.${f.name}`)),
+      )})`
 
 const isEmpty = async (s: Session, table: ViewTable): Promise<boolean> => {
   const result = await sql<{ empty: boolean }>`select not exists (select 1 from ${sql.id(
@@ -245,8 +292,11 @@ const isEmpty = async (s: Session, table: ViewTable): Promise<boolean> => {
 const columnList = (table: ViewTable): RawBuilder<unknown> =>
   sql.join([...KEY_COLUMNS, ...table.fields.map((f) => f.name)].map((c) => sql.id(c)))
 
-/** Staging → view table, skipping stored keys and repeated keys (the first in the file wins). */
-const moveStage = async (s: Session, b: ViewBuffer): Promise<number> => {
+/**
+ * Staging → view table, skipping stored keys and repeated keys (the first in the file wins);
+ * then counts the staged rows that differ from the row now stored under their key.
+ */
+const moveStage = async (s: Session, b: ViewBuffer): Promise<Outcome> => {
   const cols = columnList(b.table)
   const result = await sql`insert into ${sql.id(b.table.table)} (${cols})
     select distinct on (s.entity_key, s.event_ts, s.created_ts) ${cols} from ${sql.id(b.target)} as s
@@ -255,8 +305,15 @@ const moveStage = async (s: Session, b: ViewBuffer): Promise<number> => {
       where t.entity_key = s.entity_key and t.event_ts = s.event_ts and t.created_ts = s.created_ts
     )
     order by s.entity_key, s.event_ts, s.created_ts, s.ctid`.execute(s.tx)
+  // Every staged key is now in the table, under the row that won; the winner itself is equal.
+  const { rows } = await sql<{ conflicting: string }>`select count(*) as conflicting
+    from ${sql.id(b.target)} as s join ${sql.id(b.table.table)} as t on ${sameKey('s', 't')}
+    where ${differ(b.table, 's', 't')}`.execute(s.tx)
   await sql`truncate ${sql.id(b.target)}`.execute(s.tx)
-  return Number(result.numAffectedRows ?? 0n)
+  return {
+    stored: Number(result.numAffectedRows ?? 0n),
+    conflicting: Number(rows[0]?.conflicting ?? 0),
+  }
 }
 
 const appendLine = (b: ViewBuffer, line: string): void => {

@@ -63,6 +63,20 @@ describe('ward CLI', () => {
       expect(third.stdout).toMatch(
         /skipped \d+ row\(s\) whose entity key, event time and created time were already stored/,
       )
+      // A corrected file with the same (fixed) event time: the correction is named, not stored.
+      const lines = (await readFile(HEART, 'utf8')).split('\n')
+      lines[1] = (lines[1] as string).replace(
+        /^(\d+),(\d+),/,
+        (_m, id, age) => `${id},${Number(age) + 1},`,
+      )
+      const corrected = path.join(dir, 'heart-corrected.csv')
+      await writeFile(corrected, lines.join('\n'))
+      const fourth = await runWard(dir, ['ingest', 'heart_uci', corrected])
+      expect(fourth.code).toBe(0)
+      expect(fourth.stdout).toMatch(/stored 0 new/)
+      expect(fourth.stdout).toMatch(
+        / 1 of the skipped row\(s\) hold other values than the row kept/,
+      )
     })
 
     it('rejects a file with a bad row whole, naming row and column, and keeps what was stored', async () => {

@@ -15,6 +15,11 @@ const describeIngest = (r: IngestReport): string =>
           `  skipped ${r.rowsSkipped} row(s) whose entity key, event time and created time were already stored (the first write wins: a correction needs a later event or created time)`,
         ]
       : []),
+    ...(r.rowsConflicting > 0
+      ? [
+          `  ${r.rowsConflicting} of the skipped row(s) hold other values than the row kept for their key: those corrections were not stored`,
+        ]
+      : []),
     ...Object.entries(r.storedByView).map(([view, n]) => `  ${view}: ${n} new row(s)`),
   ].join('\n')
 
