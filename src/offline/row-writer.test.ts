@@ -169,6 +169,43 @@ describe.each(testDatabases())('row writer on $name', ({ open }) => {
     expect(await reltuples()).toBe(500)
   })
 
+  it('keeps the first in the file after a failed load left dead rows of mixed sizes', async () => {
+    // The writer keeps the lowest ctid of a key: rows of mixed sizes over many pages, after dead
+    // ones, must still lie in file order (the writer truncates the empty table first).
+    const store = createPostgresOfflineStore(db)
+    const v = testView('mixed_sizes', [
+      { name: 'n', type: 'int' },
+      { name: 's', type: 'string' },
+    ])
+    await store.ensureTables([v])
+    const size = (i: number) => (i % 7 === 0 ? 40 : i % 3 === 0 ? 1900 : 3000 + (i % 5) * 500)
+    const text = (i: number) => String(i % 10).repeat(size(i))
+    await expect(
+      inSession(db, async (s) => {
+        const w = await openRowWriter(s, [viewTable(v)], { flushBytes: 50_000 })
+        for (let i = 0; i < 3000; i++) {
+          w.add(v.name, row(`x${i}`, 1, { n: i, s: text(i) }))
+          await w.flushIfFull()
+        }
+        await w.finish()
+        throw new Error('failed on purpose')
+      }),
+    ).rejects.toThrow('failed on purpose')
+    const stored = await inSession(db, async (s) => {
+      const w = await openRowWriter(s, [viewTable(v)], { flushBytes: 60_000, minFlushBytes: 1 })
+      // k0…k1999 come twice: rows 0–1999 first, rows 4000–5999 repeat them.
+      for (let i = 0; i < 6000; i++) {
+        w.add(v.name, row(`k${i % 4000}`, 1, { n: i, s: text(i) }))
+        await w.flushIfFull()
+      }
+      return (await w.finish()).get(v.name)
+    })
+    expect(stored).toBe(4000)
+    const { rows } = await sql<{ repeats: number }>`select count(*)::int as repeats
+      from ${sql.id(viewTable(v).table)} where n >= 4000`.execute(db.kysely)
+    expect(rows[0]?.repeats).toBe(0)
+  })
+
   it('keeps the first row of a key repeated within a large first load', async () => {
     const store = createPostgresOfflineStore(db)
     const v = testView('big_repeat', [{ name: 's', type: 'string' }])
@@ -217,3 +254,56 @@ describe.each(testDatabases())('row writer on $name', ({ open }) => {
     expect(await store.writeRows(v, [row('k0', 1, { n: 0 })])).toBe(1)
   })
 })
+
+describe.each(testDatabases().filter((d) => d.name === 'postgres'))(
+  'row writer beside readers on $name',
+  ({ open }) => {
+    it("never waits for a reader's lock on an empty table, so it cannot deadlock with one", async () => {
+      const db = await open()
+      try {
+        const store = createPostgresOfflineStore(db)
+        const a = testView('beside_a', [{ name: 'n', type: 'int' }])
+        const b = testView('beside_b', [{ name: 'n', type: 'int' }])
+        await store.ensureTables([a, b])
+        // A reader in an open transaction holds b (ACCESS SHARE) and would next want a: had the
+        // writer locked a and then waited for b, each would wait for the other.
+        let release = () => {}
+        const released = new Promise<void>((r) => {
+          release = r
+        })
+        let holding = () => {}
+        const holds = new Promise<void>((r) => {
+          holding = r
+        })
+        const reader = db.kysely.transaction().execute(async (tx) => {
+          await sql`select count(*) from ${sql.id(viewTable(b).table)}`.execute(tx)
+          holding()
+          await released
+        })
+        await holds
+        const writing = inSession(db, async (s) => {
+          const w = await openRowWriter(s, [viewTable(a), viewTable(b)])
+          w.add(a.name, row('k', 1, { n: 1 }))
+          w.add(b.name, row('k', 1, { n: 2 }))
+          return await w.finish()
+        })
+        const first = await Promise.race([
+          writing,
+          new Promise<'waited'>((r) => setTimeout(() => r('waited'), 5000)),
+        ])
+        release()
+        await reader
+        await writing
+        expect(first).toEqual(
+          new Map([
+            ['beside_a', 1],
+            ['beside_b', 1],
+          ]),
+        )
+        expect(await store.writeRows(b, [row('k', 1, { n: 3 })])).toBe(0)
+      } finally {
+        await db.close()
+      }
+    })
+  },
+)

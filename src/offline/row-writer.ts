@@ -16,13 +16,16 @@ import { KEY_COLUMNS, primaryKeyName, type ViewTable } from './view-tables.js'
  * first load: its primary key is dropped, rows are COPYed straight in, and the key is built
  * once at the end (one sort instead of a random index insert per row: diabetic_data.csv's typed
  * rows took Postgres ~35% less time). Should the file repeat a key, building it fails; the writer
- * then deletes every repeat but the first in the file and builds it again. Meanwhile such a
- * table is locked against readers too (they would find it empty anyway). A view that held rows
- * is loaded into an unindexed temp staging table, which one INSERT … SELECT DISTINCT ON … WHERE
- * NOT EXISTS moves at the end (one anti-join per view, not per batch); its table is locked
- * against other writers only (readers are not blocked), which keeps the anti-join exact. On
- * Postgres a flush runs while the caller keeps parsing, so Node and the server work in parallel;
- * only one flush is in flight at a time, and the next starts as soon as it has finished.
+ * then deletes every repeat but the first in the file and builds it again. Meanwhile the table
+ * is locked against readers too (they would find it empty anyway, and wait for the load to
+ * commit instead), which the writer does only if no one holds a lock on it already.
+ *
+ * Otherwise, and for a view that held rows, rows go to an unindexed temp staging table, which one
+ * INSERT … SELECT DISTINCT ON … WHERE NOT EXISTS moves at the end (one anti-join per view, not
+ * per batch); the view table is locked against other writers only (readers are not blocked),
+ * which keeps the anti-join exact. On Postgres a flush runs while the caller keeps parsing, so
+ * Node and the server work in parallel; only one flush is in flight at a time, and the next
+ * starts as soon as it has finished.
  */
 export interface RowWriter {
   /** Buffers one row of `view` (must be one of the writer's tables). */
@@ -77,7 +80,10 @@ interface ViewBuffer {
   stored: number
 }
 
-/** Opens a writer for `tables` in session `s`: locks them and creates their staging tables. */
+/**
+ * Opens a writer for `tables` in session `s`: locks them, readies the empty ones for a first load
+ * and creates the others' staging tables.
+ */
 export const openRowWriter = async (
   s: Session,
   tables: readonly ViewTable[],
@@ -92,7 +98,7 @@ export const openRowWriter = async (
   for (const table of tables) {
     // SHARE ROW EXCLUSIVE: conflicts with other writers and itself, not with readers.
     await sql`lock table ${sql.id(table.table)} in share row exclusive mode`.execute(s.tx)
-    const wasEmpty = await isEmpty(s, table)
+    const wasEmpty = (await isEmpty(s, table)) && (await lockOutReaders(s, table))
     const b: ViewBuffer = {
       table,
       wasEmpty,
@@ -202,13 +208,35 @@ const stage = async (s: Session, table: ViewTable): Promise<string> => {
   return name
 }
 
+const LOCK_NOT_AVAILABLE = '55P03'
+
+/**
+ * Takes ACCESS EXCLUSIVE on a table only if no one holds a lock on it now; false if someone does
+ * (then the table is loaded through staging, as if it held rows). Never waiting matters: readers
+ * lock the views of one request in their own order, so a writer that waited for one table while
+ * keeping another from readers could deadlock with them, and lose its whole load.
+ */
+const lockOutReaders = async (s: Session, table: ViewTable): Promise<boolean> => {
+  await sql`savepoint ward_lock`.execute(s.tx)
+  let locked = true
+  try {
+    await sql`lock table ${sql.id(table.table)} in access exclusive mode nowait`.execute(s.tx)
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== LOCK_NOT_AVAILABLE) throw e
+    await sql`rollback to savepoint ward_lock`.execute(s.tx)
+    locked = false
+  }
+  await sql`release savepoint ward_lock`.execute(s.tx)
+  return locked
+}
+
 /**
  * Readies a view table with no rows for a first load; returns its name. Its primary key is
  * dropped (`restoreKey` builds it again). It is also truncated: dead rows of an earlier failed
  * load would leave free space that new rows fill first, and `restoreKey` relies on the rows
  * lying in insertion order. (TRUNCATE would hide rows that other, older snapshots still see as
- * live only if someone had deleted them; Ward never deletes from a view table.) Both lock the
- * table against readers until the transaction ends.
+ * live only if someone had deleted them; Ward never deletes from a view table.) The caller holds
+ * the table's ACCESS EXCLUSIVE lock (`lockOutReaders`) until the transaction ends.
  */
 const readyForFirstLoad = async (s: Session, table: ViewTable): Promise<string> => {
   await sql`truncate ${sql.id(table.table)}`.execute(s.tx)
@@ -244,6 +272,7 @@ const restoreKey = async (s: Session, table: ViewTable, copied: number): Promise
   } catch (e) {
     if ((e as { code?: unknown }).code !== UNIQUE_VIOLATION) throw e
     await sql`rollback to savepoint ward_key`.execute(s.tx)
+    await sql`release savepoint ward_key`.execute(s.tx)
   }
   // The main query sees the table as it was before the delete: the kept rows are those not gone.
   const { rows } = await sql<{ deleted: string; conflicting: string }>`

@@ -115,8 +115,8 @@ const copyInto = async (
 ): Promise<number> => {
   const stream = client.query(copyStreams.from(text))
   // pg-copy-streams 7 leaves a socket 'drain' handler behind that dereferences the connection it
-  // nulls on a server error: when the server refuses the COPY (a repeated key: the row writer
-  // then rolls back to a savepoint and goes on) while chunks still wait behind a full socket,
+  // nulls on a server error: when the server refuses the COPY (e.g. a value it cannot read)
+  // while chunks still wait behind a full socket,
   // that handler throws outside any promise and the process dies (brianc/node-pg-copy-streams
   // #171). pg itself never listens for the socket's 'drain', so dropping those handlers on error
   // leaves only the dead COPY's continuations unrun.
