@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { isAppError } from '../core/errors.js'
 import type { StoredView } from '../features/schema.js'
@@ -108,6 +111,35 @@ describe('materialize', () => {
     await materialize({ ...args, online: clean, watermarks: new MemoryWatermarkStore() })
     expect(await dump(memory, labs)).toEqual(await dump(clean, labs))
     expect(await watermarks.get('labs')).toEqual(day(4))
+  })
+
+  it('has the snapshot written before a watermark moves: another process sees the rows', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'ward-mat-'))
+    try {
+      const file = path.join(dir, 'online.json')
+      const online = await MemoryOnlineStore.open({ path: file })
+      const watermarks = new MemoryWatermarkStore()
+      const args = { offline: history(), views: [vitals], watermarks, start: undefined }
+      await materialize({ ...args, online, end: day(4) })
+      // Still open: a second store on the same file stands for `ward get-online` beside `serve`.
+      expect(await dump(await MemoryOnlineStore.open({ path: file }), vitals)).toEqual(
+        await dump(online, vitals),
+      )
+      // A snapshot that cannot be written leaves the watermark where it was.
+      const unwritable: OnlineStore = {
+        ...failingOnlineStore(online, 0),
+        flush: async () => {
+          throw new Error('disk full')
+        },
+      }
+      await expect(materialize({ ...args, online: unwritable, end: day(5) })).rejects.toThrow(
+        'disk full',
+      )
+      expect(await watermarks.get('vitals')).toEqual(day(4))
+      await online.close()
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('leaves no watermark when the offline read fails midway', async () => {

@@ -97,6 +97,8 @@ const run = async (
         })
       })
     }
+    // The watermark says these rows are online: only once another process could read them.
+    await options.online.flush()
     const watermark = await advanceWatermark(options.watermarks, view.name, start, end)
     report.push({
       view: view.name,

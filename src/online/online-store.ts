@@ -64,6 +64,12 @@ export interface OnlineStore {
   read(requests: readonly OnlineReadRequest[], now: Date): Promise<OnlineViewResult[]>
   /** Fails with UNAVAILABLE when the backend does not answer. */
   ping(): Promise<void>
+  /**
+   * Makes what was written visible to other processes and kept across a restart, as far as the
+   * backend can: the in-process store writes its snapshot file; Redis has it already.
+   * Materialize calls it before it moves a watermark.
+   */
+  flush(): Promise<void>
   /** Persists what must persist and releases connections. */
   close(): Promise<void>
 }

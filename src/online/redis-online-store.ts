@@ -227,6 +227,9 @@ export class RedisOnlineStore implements OnlineStore {
     }
   }
 
+  /** Nothing to do: a write is done when Redis answered it (persistence is Redis's setting). */
+  async flush(): Promise<void> {}
+
   async close(): Promise<void> {
     await this.client.quit().catch(() => {})
   }

@@ -59,6 +59,7 @@ export const failingOnlineStore = (inner: OnlineStore, failOnWrite: number): Onl
     },
     read: (requests, now) => inner.read(requests, now),
     ping: () => inner.ping(),
+    flush: () => inner.flush(),
     close: () => inner.close(),
   }
 }
