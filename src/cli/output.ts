@@ -13,18 +13,19 @@ export const printResult = (opts: GlobalOptions, result: unknown, human: string)
 }
 
 /**
- * Turns any failure into one line on stderr and a non-zero exit code: 1 for expected failures
- * (bad input, unavailable service), 2 for bugs. With --json the error is also a JSON object on
- * stdout so scripts can read the code.
+ * Turns any failure into a one-line reason on stderr and a non-zero exit code: 1 for expected
+ * failures (bad input, unavailable service), 2 for bugs. When the error lists every problem
+ * (every bad row of a rejected file), they follow the reason, one per line, indented. With --json
+ * the error is also a JSON object on stdout (with its details) so scripts can read it.
  */
 export const reportFailure = (opts: Pick<GlobalOptions, 'json'>, e: unknown): number => {
   const error = isAppError(e) ? e : new AppError('INTERNAL', `internal error: ${describe(e)}`)
-  process.stderr.write(`ward: ${error.message.split('\n')[0]}\n`)
+  const lines = [`ward: ${error.message.split('\n')[0]}`, ...error.report.map((l) => `  ${l}`)]
+  process.stderr.write(`${lines.join('\n')}\n`)
   if (process.env.WARD_DEBUG && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`)
   if (opts.json) {
-    process.stdout.write(
-      `${JSON.stringify({ error: { code: error.code, message: error.message, field: error.field } })}\n`,
-    )
+    const { code, message, field, details } = error
+    process.stdout.write(`${JSON.stringify({ error: { code, message, field, details } })}\n`)
   }
   return error.code === 'INTERNAL' ? 2 : 1
 }

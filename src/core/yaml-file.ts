@@ -35,7 +35,8 @@ export const parseYamlText = <S extends z.ZodType>(
     const where = line ? `:${line.line}:${line.col}` : ''
     throw new AppError(
       'VALIDATION',
-      `${file}${where}: malformed YAML: ${yamlError.message.split('\n')[0]}`,
+      // The library's first line ends by repeating the position and pointing at an excerpt.
+      `${file}${where}: malformed YAML: ${(yamlError.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:$/, '')}`,
       {
         field: file,
       },
@@ -49,6 +50,9 @@ export const parseYamlText = <S extends z.ZodType>(
     throw new AppError('VALIDATION', `${file}: ${path}: ${issue?.message ?? 'invalid'}${more}`, {
       field: `${file}:${path}`,
       details: parsed.error.issues,
+      report: parsed.error.issues.map(
+        (i) => `${file}: ${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`,
+      ),
     })
   }
   return parsed.data

@@ -50,6 +50,7 @@ export const applyFeatureRepo = async (
     const more = rest.length ? ` (+${rest.length} more: ${rest.join('; ')})` : ''
     throw new AppError('CONFLICT', `refusing to apply breaking change: ${first}${more}`, {
       details: plan.breaking,
+      report: plan.breaking,
     })
   }
   const toWrite = plan.items.flatMap((i) => (i.desired ? [i.desired] : []))

@@ -55,6 +55,12 @@ describe('loadFeatureFiles', () => {
     await expect(loadFeatureRepo(ref, 'features')).rejects.toThrow(
       "features/heart.yaml: feature_views.0.entity: unknown entity 'patent' (known: patient)",
     )
+    const noEntity = await folder('no-entity', {
+      'heart.yaml': entityYaml + viewYaml.replace('    entity: patient\n', ''),
+    })
+    await expect(loadFeatureFiles(noEntity, 'features')).rejects.toThrow(
+      /^features\/heart\.yaml: feature_views\.0\.entity: .*expected string/,
+    )
     const yaml = await folder('bad-yaml', { 'x.yaml': 'entities: [\n' })
     await expect(loadFeatureFiles(yaml, 'features')).rejects.toThrow(
       /^features\/x\.yaml(:\d+:\d+)?: malformed YAML/,

@@ -69,6 +69,7 @@ export const buildFeatureRepo = (files: readonly LoadedFeatureFile[]): FeatureRe
     throw new AppError('VALIDATION', `${first.file}: ${first.path}: ${first.message}${more}`, {
       field: `${first.file}:${first.path}`,
       details: issues,
+      report: issues.map((i) => `${i.file}: ${i.path}: ${i.message}`),
     })
   }
   const entities = files.flatMap((f) => f.content.entities)

@@ -214,15 +214,15 @@ const fieldCountError = (row: number, got: number, want: number): RowError => ({
 })
 
 const rejectedFile = (file: string, rows: number, errors: RowError[]): AppError => {
-  const shown = errors
-    .slice(0, ERRORS_IN_MESSAGE)
-    .map((e) => `row ${e.row} column '${e.column}' value '${e.value}': ${e.reason}`)
-    .join('; ')
+  const lines = errors.map(
+    (e) => `row ${e.row} column '${e.column}' value '${e.value}': ${e.reason}`,
+  )
+  const shown = lines.slice(0, ERRORS_IN_MESSAGE).join('; ')
   const more =
     errors.length > ERRORS_IN_MESSAGE ? ` (+${errors.length - ERRORS_IN_MESSAGE} more)` : ''
   return new AppError(
     'VALIDATION',
     `${file}: rejected, nothing stored: ${rows} bad row(s): ${shown}${more}`,
-    { field: file, details: errors },
+    { field: file, details: errors, report: lines },
   )
 }

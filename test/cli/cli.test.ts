@@ -79,6 +79,26 @@ describe('ward CLI', () => {
       )
     })
 
+    it('reports every bad row of a rejected file, for people and in --json', async () => {
+      const lines = (await readFile(HEART, 'utf8')).split('\n').slice(0, 9)
+      // Eight data rows, seven with a bad age: more than the reason line quotes.
+      const bad = lines.map((l, i) => (i < 2 ? l : l.replace(/^(\d+),(\d+),/, `$1,x${i},`)))
+      const file = path.join(dir, 'many-bad.csv')
+      await writeFile(file, `${bad.join('\n')}\n`)
+      const r = await runWard(dir, ['ingest', 'heart_uci', file])
+      expect(r.code).toBe(1)
+      const [reason, ...report] = r.stderr.trim().split('\n')
+      expect(reason).toMatch(/7 bad row\(s\).*\(\+2 more\)$/)
+      expect(report).toEqual(
+        [2, 3, 4, 5, 6, 7, 8].map(
+          (n) => `  row ${n} column 'age' value 'x${n}': heart:age: not a number (int)`,
+        ),
+      )
+      const j = await runWard(dir, ['ingest', 'heart_uci', file, '--json'])
+      const details = (j.json() as { error: { details: { row: number }[] } }).error.details
+      expect(details.map((d) => d.row)).toEqual([2, 3, 4, 5, 6, 7, 8])
+    })
+
     it('rejects a file with a bad row whole, naming row and column, and keeps what was stored', async () => {
       const text = await readFile(HEART, 'utf8')
       const lines = text.split('\n')
@@ -91,9 +111,12 @@ describe('ward CLI', () => {
       await writeFile(file, `${bad.join('\n')}\n`)
       const r = await runWard(dir, ['ingest', 'heart_uci', file])
       expect(r.code).toBe(1)
-      expect(r.stderr.trim().split('\n')).toHaveLength(1)
-      expect(r.stderr).toMatch(/row 3/)
-      expect(r.stderr).toMatch(/age/)
+      // The reason on one line, then the report: here one bad cell.
+      const [reason, ...report] = r.stderr.trim().split('\n')
+      expect(reason).toMatch(
+        /^ward: .*rejected, nothing stored: 1 bad row\(s\): row 3 column 'age'/,
+      )
+      expect(report).toEqual(["  row 3 column 'age' value 'sixty': heart:age: not a number (int)"])
       // Nothing of the bad file was stored, and the earlier ingest is intact.
       const out = path.join(dir, 'pit.csv')
       const entities = path.join(dir, 'entities.csv')
