@@ -2,7 +2,9 @@ import { loadConfig, resolvePath } from './config/load.js'
 import type { Config } from './config/schema.js'
 import { connectDb, type Db } from './db/connect.js'
 import { migrateToLatest } from './db/migrate.js'
+import { planAgainstDb } from './features/apply.js'
 import { loadFeatureRepo } from './features/load.js'
+import { requireApplied } from './features/plan.js'
 import type { FeatureRepo } from './features/repo.js'
 import type { OfflineStore } from './offline/offline-store.js'
 import { createPostgresOfflineStore } from './offline/postgres-offline-store.js'
@@ -18,6 +20,12 @@ import { MemoryWatermarkStore, type WatermarkStore } from './online/watermark-st
 export interface Services {
   readonly config: Config
   featureRepo(): Promise<FeatureRepo>
+  /**
+   * The definitions, checked to be the ones `ward apply` recorded: CONFLICT naming what differs
+   * otherwise. Commands that read or write stored rows start here, so a field added to a file but
+   * never applied fails with "run ward apply" instead of a missing column deep in SQL.
+   */
+  appliedRepo(): Promise<FeatureRepo>
   db(): Promise<Db>
   offline(): Promise<OfflineStore>
   online(): Promise<OnlineStore>
@@ -53,11 +61,17 @@ export const openServices = async (
     closers.push(() => store.close())
     return store
   })
+  const featureRepo = once(() =>
+    loadFeatureRepo(resolvePath(config, config.features_dir), config.features_dir),
+  )
   return {
     config,
-    featureRepo: once(() =>
-      loadFeatureRepo(resolvePath(config, config.features_dir), config.features_dir),
-    ),
+    featureRepo,
+    appliedRepo: once(async () => {
+      const repo = await featureRepo()
+      requireApplied(await planAgainstDb(await db(), repo), config.features_dir)
+      return repo
+    }),
     db,
     offline: once(async () => createPostgresOfflineStore(await db())),
     online,

@@ -1,3 +1,4 @@
+import { AppError } from '../core/errors.js'
 import { contentHash, toSpec } from './content-hash.js'
 import { diffPlain, diffView } from './definition-diff.js'
 import type { FeatureRepo } from './repo.js'
@@ -159,4 +160,31 @@ export const formatPlan = (plan: FeaturePlan, options: { verbose?: boolean } = {
     lines.push('No changes. The stores match the definitions.')
   }
   return lines.join('\n')
+}
+
+const KIND_NAME: Record<DefinitionKind, string> = {
+  entity: 'entity',
+  source: 'source',
+  feature_view: 'feature view',
+  label_view: 'label view',
+}
+
+/**
+ * Throws CONFLICT when the files define something `ward apply` has not recorded (pure): stored
+ * rows and tables follow the applied definitions, so reading or writing them under others would
+ * fail in SQL or mislabel data. Objects only in the database (`removed`) are fine: kept history.
+ */
+export const requireApplied = (plan: FeaturePlan, featuresDir: string): void => {
+  const pending = plan.items.filter((i) => i.action === 'create' || i.action === 'update')
+  if (pending.length === 0) return
+  const lines = pending.map(
+    (i) =>
+      `${KIND_NAME[i.kind]} ${i.name}: ${i.action === 'create' ? 'not applied yet' : [...i.breaking, ...i.changes].join('; ') || 'changed'}`,
+  )
+  const more = lines.length > 1 ? ` (+${lines.length - 1} more)` : ''
+  throw new AppError(
+    'CONFLICT',
+    `${featuresDir}/ differs from the applied definitions: ${lines[0]}${more}; run \`ward plan\`, then \`ward apply\``,
+    { details: pending.map(({ kind, name, action }) => ({ kind, name, action })), report: lines },
+  )
 }

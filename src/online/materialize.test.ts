@@ -172,6 +172,23 @@ describe('materialize', () => {
     expect((await dump(online, vitals))[5]).toBe(`p5=45@${day(4).toISOString()}`)
   })
 
+  it('copies up to a future end but moves the watermark only to now', async () => {
+    const online = await MemoryOnlineStore.open()
+    const watermarks = new MemoryWatermarkStore()
+    const offline = history()
+    const base = { offline, online, views: [vitals], watermarks }
+    const report = await materialize({ ...base, start: undefined, end: day(30), now: day(3) })
+    expect(report.views[0]?.watermark).toEqual(day(3))
+    expect((await dump(online, vitals))[5]).toBe(`p5=55@${day(5).toISOString()}`)
+    // A row stamped day 4 is ingested later: the next incremental run still copies it (had the
+    // watermark gone to day 30, that run would have had nothing to do).
+    offline.add('vitals', [row('late', 4, 7)])
+    await materializeIncremental({ ...base, now: day(4) })
+    const [r] = await online.read([{ view: vitals, entityKeys: ['late'] }], day(30))
+    expect(r?.entities[0]).toMatchObject({ status: 'present', values: { v: 7 } })
+    expect(await watermarks.get('vitals')).toEqual(day(4))
+  })
+
   it('rejects start ≥ end', async () => {
     const online = await MemoryOnlineStore.open()
     const args = {

@@ -49,12 +49,15 @@ interface Common {
  * `start < event_ts ≤ end` goes online. A view's watermark moves to `end` only after all its rows
  * were written, and only when the range joins what is already online (no start, or start ≤ the
  * current watermark): a range leaving a gap must not let `materialize-incremental` skip the gap.
- * A watermark never moves back. A failed run can simply be re-run: writes are idempotent.
+ * A watermark never moves back, nor past `now`: rows stamped between now and a future `end` may
+ * still be ingested, and the next incremental run must copy them. A failed run can simply be
+ * re-run: writes are idempotent.
  */
 export const materialize = async (
-  options: Common & { start: Date | undefined; end: Date },
+  options: Common & { start: Date | undefined; end: Date; now?: Date },
 ): Promise<MaterializeReport> => {
   const { start, end } = options
+  const now = options.now ?? new Date()
   if (start !== undefined && start.getTime() >= end.getTime()) {
     throw new AppError(
       'VALIDATION',
@@ -62,7 +65,7 @@ export const materialize = async (
       { field: 'start' },
     )
   }
-  return run(options, async () => ({ start, end }))
+  return run(options, async () => ({ start, end }), now)
 }
 
 /**
@@ -72,11 +75,17 @@ export const materialize = async (
 export const materializeIncremental = async (
   options: Common & { now: Date },
 ): Promise<MaterializeReport> =>
-  run(options, async (view) => ({ start: await options.watermarks.get(view), end: options.now }))
+  run(
+    options,
+    async (view) => ({ start: await options.watermarks.get(view), end: options.now }),
+    options.now,
+  )
 
 const run = async (
   options: Common,
   rangeOf: (view: string) => Promise<{ start: Date | undefined; end: Date }>,
+  /** No watermark moves past this time. */
+  now: Date,
 ): Promise<MaterializeReport> => {
   const started = performance.now()
   const report: ViewMaterialization[] = []
@@ -99,7 +108,12 @@ const run = async (
     }
     // The watermark says these rows are online: only once another process could read them.
     await options.online.flush()
-    const watermark = await advanceWatermark(options.watermarks, view.name, start, end)
+    const watermark = await advanceWatermark(
+      options.watermarks,
+      view.name,
+      start,
+      end.getTime() > now.getTime() ? now : end,
+    )
     report.push({
       view: view.name,
       start,

@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises'
+import net from 'node:net'
 import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { makeProject, runWard, SHARED_DATA } from './run-ward.js'
@@ -28,6 +29,71 @@ describe('ward CLI', () => {
   it('exits non-zero on an unknown command', async () => {
     const r = await runWard(await makeProject(), ['frobnicate'])
     expect(r.code).not.toBe(0)
+  })
+
+  it('refuses to read or write stored rows under definitions never applied, saying what to run', async () => {
+    const dir = await makeProject()
+    const before = await runWard(dir, ['ingest', 'heart_uci', HEART])
+    expect(before.code).toBe(1)
+    expect(before.stderr).toMatch(
+      /^ward: features\/ differs from the applied definitions: entity .*: not applied yet .*run `ward plan`, then `ward apply`\n/,
+    )
+    expect(await runWard(dir, ['apply'])).toMatchObject({ code: 0 })
+    // A field added to a file after apply: historical, materialize and serve refuse it too.
+    const file = path.join(dir, 'features', 'heart.yaml')
+    const yaml = await readFile(file, 'utf8')
+    await writeFile(file, yaml.replace(/(\n\s+fields:\n)/, '$1      - { name: num2, type: int }\n'))
+    await writeFile(path.join(dir, 'e.csv'), 'heart_patient_id,event_timestamp\n1,2000-01-01\n')
+    for (const argv of [
+      [
+        'historical',
+        '--entities',
+        path.join(dir, 'e.csv'),
+        '--features',
+        'heart:age',
+        '--out',
+        path.join(dir, 'o.csv'),
+      ],
+      ['materialize', '--end', '2001-01-01'],
+      ['serve', '--port', '0'],
+    ]) {
+      const r = await runWard(dir, argv)
+      expect(r.code, argv[0]).toBe(1)
+      expect(r.stderr, argv[0]).toMatch(
+        /feature view heart: .*num2.*run `ward plan`, then `ward apply`/,
+      )
+    }
+  })
+
+  it('says when the port is taken, and how to choose another', async () => {
+    const dir = await makeProject()
+    expect(await runWard(dir, ['apply'])).toMatchObject({ code: 0 })
+    const taken = net.createServer()
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r))
+    const port = (taken.address() as net.AddressInfo).port
+    try {
+      const r = await runWard(dir, ['serve', '--port', String(port)])
+      expect(r.code).toBe(1)
+      expect(r.stderr).toBe(
+        `ward: cannot listen on 127.0.0.1:${port}: the port is in use; choose another with --port or --host\n`,
+      )
+    } finally {
+      taken.close()
+    }
+  })
+
+  it('refuses to put a label view online', async () => {
+    const dir = await makeProject()
+    expect(await runWard(dir, ['apply'])).toMatchObject({ code: 0 })
+    const r = await runWard(dir, [
+      'materialize',
+      '--end',
+      '2001-01-01',
+      '--views',
+      'heart_diagnosis',
+    ])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/heart_diagnosis is a label view/)
   })
 
   describe('on a fresh project (PGlite + in-process store)', () => {

@@ -56,7 +56,7 @@ export const offlineCommands: CommandModule = (program, globals) => {
           const report = await ingestCsv({
             db: await s.db(),
             store: await s.offline(),
-            repo: await s.featureRepo(),
+            repo: await s.appliedRepo(),
             source,
             file,
             onError: o.onError as 'reject' | 'skip',
@@ -82,7 +82,7 @@ export const offlineCommands: CommandModule = (program, globals) => {
       await withServices(opts.config, process.env, async (s) => {
         const report = await writeHistoricalCsv({
           store: await s.offline(),
-          repo: await s.featureRepo(),
+          repo: await s.appliedRepo(),
           entitiesFile: o.entities,
           refs: listOption(o.features),
           outFile: o.out,

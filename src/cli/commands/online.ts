@@ -1,3 +1,6 @@
+import { AppError } from '../../core/errors.js'
+import type { FeatureRepo } from '../../features/repo.js'
+import type { StoredView } from '../../features/schema.js'
 import type { MaterializeReport } from '../../online/materialize.js'
 import { materialize, materializeIncremental } from '../../online/materialize.js'
 import { withServices } from '../../services.js'
@@ -75,11 +78,11 @@ const runMaterialization = async (
   run: (inputs: Omit<MaterializeInputs, 'start' | 'end'>) => Promise<MaterializeReport>,
 ): Promise<void> => {
   await withServices(opts.config, process.env, async (s) => {
-    const repo = await s.featureRepo()
+    const repo = await s.appliedRepo()
     const chosen =
       views === undefined
         ? repo.views.filter((v) => v.kind === 'feature')
-        : listOption(views).map((name) => repo.view(name))
+        : listOption(views).map((name) => featureView(repo, name))
     const progress = makeProgress('materialize', !opts.json)
     try {
       const report = await run({
@@ -95,4 +98,17 @@ const runMaterialization = async (
       progress.stop()
     }
   })
+}
+
+/** A feature view by name: labels are outcomes to train on, never served online. */
+const featureView = (repo: FeatureRepo, name: string): StoredView => {
+  const view = repo.view(name)
+  if (view.kind !== 'feature') {
+    throw new AppError(
+      'VALIDATION',
+      `--views: ${name} is a label view; only feature views are materialized online`,
+      { field: 'views' },
+    )
+  }
+  return view
 }

@@ -34,7 +34,11 @@ export const serveUntilStopped = async (
 export const serveCommand: CommandModule = (program, globals) => {
   withServeOptions(program.command('serve').description('serve the HTTP API')).action(
     async (o: { port: string; host: string }) => {
-      await withServices(globals().config, process.env, (s) => serveUntilStopped(s, o))
+      await withServices(globals().config, process.env, async (s) => {
+        // Refuse to serve definitions that were never applied.
+        await s.appliedRepo()
+        await serveUntilStopped(s, o)
+      })
     },
   )
 }
