@@ -39,6 +39,28 @@ describe('loadConfig', () => {
     expect((e as AppError).message).toMatch(/online_store\.url/)
   })
 
+  it('checks store URLs up front, in the file and in DATABASE_URL / REDIS_URL', async () => {
+    const bad = await write('project: demo\noffline_store: {type: postgres, url: not a url}\n')
+    await expect(loadConfig(bad, {})).rejects.toThrow(
+      /config\.yaml: offline_store\.url: expected a URL starting postgres:\/\/ or postgresql:\/\//,
+    )
+    const file = await write('project: demo\n')
+    await expect(loadConfig(file, { REDIS_URL: 'http://u:secret@x' })).rejects.toThrow(
+      'REDIS_URL: expected a URL starting redis:// or rediss:// (got http://u:***@x/)',
+    )
+    await expect(loadConfig(file, { DATABASE_URL: 'localhost:5432' })).rejects.toThrow(
+      /^DATABASE_URL: expected a URL starting postgres:\/\//,
+    )
+    const ok = await loadConfig(file, {
+      DATABASE_URL: 'postgresql://u@h/db',
+      REDIS_URL: 'rediss://h',
+    })
+    expect([ok.offline_store, ok.online_store]).toEqual([
+      { type: 'postgres', url: 'postgresql://u@h/db' },
+      { type: 'redis', url: 'rediss://h' },
+    ])
+  })
+
   it('rejects an unknown backend type by its field', async () => {
     const file = await write('project: demo\noffline_store: {type: mysql}\n')
     await expect(loadConfig(file, {})).rejects.toThrow(/offline_store\.type/)

@@ -1,6 +1,9 @@
 import path from 'node:path'
+import type { z } from 'zod'
+import { AppError } from '../core/errors.js'
+import { redactUrl } from '../core/redact.js'
 import { readYamlFile } from '../core/yaml-file.js'
-import { type Config, configSchema } from './schema.js'
+import { type Config, configSchema, urlWithScheme } from './schema.js'
 
 /** Environment variables that override config.yaml, so CI and containers need no edits. */
 export interface ConfigEnv {
@@ -20,10 +23,26 @@ export const loadConfig = async (file: string, env: ConfigEnv): Promise<Config> 
 export const applyEnv = (config: Config, env: ConfigEnv): Config => ({
   ...config,
   offline_store: env.DATABASE_URL
-    ? { type: 'postgres', url: env.DATABASE_URL }
+    ? { type: 'postgres', url: checkEnvUrl('DATABASE_URL', env.DATABASE_URL, POSTGRES_URL) }
     : config.offline_store,
-  online_store: env.REDIS_URL ? { type: 'redis', url: env.REDIS_URL } : config.online_store,
+  online_store: env.REDIS_URL
+    ? { type: 'redis', url: checkEnvUrl('REDIS_URL', env.REDIS_URL, REDIS_URL) }
+    : config.online_store,
 })
+
+const POSTGRES_URL = urlWithScheme(['postgres', 'postgresql'])
+const REDIS_URL = urlWithScheme(['redis', 'rediss'])
+
+/** The variable's value when the schema accepts it; VALIDATION naming the variable otherwise. */
+const checkEnvUrl = (name: string, value: string, schema: z.ZodType<string>): string => {
+  const parsed = schema.safeParse(value)
+  if (parsed.success) return parsed.data
+  throw new AppError(
+    'VALIDATION',
+    `${name}: ${parsed.error.issues[0]?.message ?? 'not a valid URL'} (got ${redactUrl(value)})`,
+    { field: name },
+  )
+}
 
 /** Resolves a config-relative path. */
 export const resolvePath = (config: Config, p: string): string => path.resolve(config.rootDir, p)

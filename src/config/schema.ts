@@ -1,15 +1,31 @@
 import { z } from 'zod'
 
+/** A URL whose scheme is one of `schemes`, checked here rather than at the first connection. */
+export const urlWithScheme = (schemes: readonly string[]) =>
+  z
+    .string()
+    .min(1)
+    .refine(
+      (u) => {
+        try {
+          return schemes.includes(new URL(u).protocol.replace(/:$/, ''))
+        } catch {
+          return false
+        }
+      },
+      { message: `expected a URL starting ${schemes.map((x) => `${x}://`).join(' or ')}` },
+    )
+
 /** `config.yaml`: the project and which backends its stores use. */
 export const offlineStoreConfigSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('pglite'), path: z.string().min(1).default('.ward/pglite') }),
-  z.strictObject({ type: z.literal('postgres'), url: z.string().min(1) }),
+  z.strictObject({ type: z.literal('postgres'), url: urlWithScheme(['postgres', 'postgresql']) }),
 ])
 
 export const onlineStoreConfigSchema = z.discriminatedUnion('type', [
   /** In-process store; with `path` it keeps a snapshot on disk between CLI runs. */
   z.strictObject({ type: z.literal('memory'), path: z.string().min(1).optional() }),
-  z.strictObject({ type: z.literal('redis'), url: z.string().min(1) }),
+  z.strictObject({ type: z.literal('redis'), url: urlWithScheme(['redis', 'rediss']) }),
 ])
 
 export const configSchema = z.strictObject({

@@ -44,13 +44,18 @@ export const connectRedis = async (url: string): Promise<RedisClient> => {
     })
   }
   // Without a listener ioredis prints every reconnect error; failures surface through commands.
-  client.on('error', () => {})
+  // The last one is kept: once retries run out ioredis only says "Connection is closed", and
+  // the socket's own reason (ECONNREFUSED, ENOTFOUND, a TLS or auth error) is what helps.
+  let lastError: unknown
+  client.on('error', (e: unknown) => {
+    lastError = e
+  })
   try {
     await client.connect()
     await client.ping()
   } catch (e) {
     client.disconnect()
-    throw unavailable(describeRedis(url), e)
+    throw unavailable(describeRedis(url), lastError ?? e)
   }
   return client
 }
