@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { loadConfig, resolvePath } from './config/load.js'
 import type { Config } from './config/schema.js'
 import { connectDb, type Db } from './db/connect.js'
@@ -61,15 +62,16 @@ export const openServices = async (
     closers.push(() => store.close())
     return store
   })
-  const featureRepo = once(() =>
-    loadFeatureRepo(resolvePath(config, config.features_dir), config.features_dir),
-  )
+  const featuresDir = resolvePath(config, config.features_dir)
+  // Messages name files as the user would type them: relative to where ward runs.
+  const featuresShown = path.relative(process.cwd(), featuresDir) || '.'
+  const featureRepo = once(() => loadFeatureRepo(featuresDir, featuresShown))
   return {
     config,
     featureRepo,
     appliedRepo: once(async () => {
       const repo = await featureRepo()
-      requireApplied(await planAgainstDb(await db(), repo), config.features_dir)
+      requireApplied(await planAgainstDb(await db(), repo), featuresShown)
       return repo
     }),
     db,

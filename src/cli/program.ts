@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander'
+import { AppError } from '../core/errors.js'
 import { type GlobalOptions, reportFailure } from './output.js'
 
 /** A command module: adds itself to the program. */
@@ -13,7 +14,10 @@ export const buildProgram = (modules: CommandModule[]): Command => {
     .description('Ward: feature definitions → offline/online stores → governed, explained models')
     .option('-c, --config <file>', 'path to config.yaml', 'config.yaml')
     .option('--json', 'machine-readable output on stdout', false)
-    .showHelpAfterError('(run `ward --help` for the commands)')
+    // Usage errors are reported by runCli like every other failure (one line, JSON with --json);
+    // help text, also when shown for a bare `ward`, still goes to stderr as commander writes it.
+    // Set before the commands are added: they copy it.
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: () => {} })
     .exitOverride()
   const globals = (): GlobalOptions => program.opts<GlobalOptions>()
   for (const register of modules) register(program, globals)
@@ -23,15 +27,21 @@ export const buildProgram = (modules: CommandModule[]): Command => {
 /** Runs the CLI and returns the exit code instead of exiting, so it can be tested. */
 export const runCli = async (modules: CommandModule[], argv: string[]): Promise<number> => {
   const program = buildProgram(modules)
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) })
+  const json = argv.includes('--json')
   try {
     await program.parseAsync(argv, { from: 'user' })
     return 0
   } catch (e) {
     if (e instanceof CommanderError) {
-      // --help and --version end here with exit code 0; usage errors were already printed.
-      return e.exitCode
+      if (e.exitCode === 0 || e.code === 'commander.help' || e.code === 'commander.helpDisplayed') {
+        return e.exitCode
+      }
+      const reason = e.message.replace(/^error: /, '')
+      return reportFailure(
+        { json },
+        new AppError('VALIDATION', `${reason} (run \`ward --help\` for the commands)`),
+      )
     }
-    return reportFailure({ json: argv.includes('--json') }, e)
+    return reportFailure({ json }, e)
   }
 }

@@ -61,6 +61,14 @@ describe('loadFeatureFiles', () => {
     await expect(loadFeatureFiles(noEntity, 'features')).rejects.toThrow(
       /^features\/heart\.yaml: feature_views\.0\.entity: .*expected string/,
     )
+    const badTtl = await folder('bad-ttl', {
+      'heart.yaml':
+        entityYaml +
+        viewYaml.replace('    entity: patient\n', '    entity: patient\n    ttl: 30\n'),
+    })
+    await expect(loadFeatureFiles(badTtl, 'features')).rejects.toThrow(
+      "features/heart.yaml: feature_views.0.ttl: expected a duration like '30d', '12h', '15m', '45s' or 0",
+    )
     const yaml = await folder('bad-yaml', { 'x.yaml': 'entities: [\n' })
     await expect(loadFeatureFiles(yaml, 'features')).rejects.toThrow(
       /^features\/x\.yaml(:\d+:\d+)?: malformed YAML/,

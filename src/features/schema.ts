@@ -10,19 +10,25 @@ const identifier = z
   .string()
   .regex(/^[a-z][a-z0-9_]{0,47}$/, 'lower-case letters, digits and _, starting with a letter')
 
+const DURATION = "expected a duration like '30d', '12h', '15m', '45s' or 0"
+
 /** `30d`, `12h`, `15m`, `45s`, or 0 (no bound). Parsed to seconds. */
-export const durationSchema = z.union([
-  z.literal(0).transform(() => 0),
-  z
-    .string()
-    .regex(/^(0|\d+[smhdw])$/, "a duration like '30d', '12h', '15m', '45s' or 0")
-    .transform((s) => {
-      if (s === '0') return 0
-      const n = Number(s.slice(0, -1))
-      const unit = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 }[s.slice(-1) as 's']
-      return n * unit
-    }),
-])
+export const durationSchema = z.union(
+  [
+    z.literal(0).transform(() => 0),
+    z
+      .string()
+      .regex(/^(0|\d+[smhdw])$/, DURATION)
+      .transform((s) => {
+        if (s === '0') return 0
+        const n = Number(s.slice(0, -1))
+        const unit = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 }[s.slice(-1) as 's']
+        return n * unit
+      }),
+  ],
+  // One message for both branches (a number other than 0 would otherwise read "Invalid input").
+  { error: DURATION },
+)
 
 export const entitySchema = z.strictObject({
   name: identifier,

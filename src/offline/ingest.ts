@@ -213,10 +213,12 @@ const fieldCountError = (row: number, got: number, want: number): RowError => ({
   reason: `has ${got} fields, the header has ${want}`,
 })
 
+/** One bad cell, one line: how reports and messages name it. */
+export const describeRowError = (e: RowError): string =>
+  `row ${e.row} column '${e.column}' value '${e.value}': ${e.reason}`
+
 const rejectedFile = (file: string, rows: number, errors: RowError[]): AppError => {
-  const lines = errors.map(
-    (e) => `row ${e.row} column '${e.column}' value '${e.value}': ${e.reason}`,
-  )
+  const lines = errors.map(describeRowError)
   const shown = lines.slice(0, ERRORS_IN_MESSAGE).join('; ')
   const more =
     errors.length > ERRORS_IN_MESSAGE ? ` (+${errors.length - ERRORS_IN_MESSAGE} more)` : ''

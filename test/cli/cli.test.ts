@@ -26,9 +26,23 @@ describe('ward CLI', () => {
     }
   })
 
-  it('exits non-zero on an unknown command', async () => {
-    const r = await runWard(await makeProject(), ['frobnicate'])
-    expect(r.code).not.toBe(0)
+  it('reports usage errors like any failure: one line, exit 1, JSON with --json', async () => {
+    const dir = await makeProject()
+    const r = await runWard(dir, ['frobnicate'])
+    expect([r.code, r.stderr]).toEqual([
+      1,
+      "ward: unknown command 'frobnicate' (run `ward --help` for the commands)\n",
+    ])
+    const j = await runWard(dir, ['historical', '--entities', 'e.csv', '--json'])
+    expect(j.code).toBe(1)
+    expect(j.stderr.trim().split('\n')).toHaveLength(1)
+    expect(j.json()).toEqual({
+      error: {
+        code: 'VALIDATION',
+        message:
+          "required option '--features <refs>' not specified (run `ward --help` for the commands)",
+      },
+    })
   })
 
   it('refuses to read or write stored rows under definitions never applied, saying what to run', async () => {
@@ -36,7 +50,7 @@ describe('ward CLI', () => {
     const before = await runWard(dir, ['ingest', 'heart_uci', HEART])
     expect(before.code).toBe(1)
     expect(before.stderr).toMatch(
-      /^ward: features\/ differs from the applied definitions: entity .*: not applied yet .*run `ward plan`, then `ward apply`\n/,
+      /^ward: \S*features\/ differs from the applied definitions: entity .*: not applied yet .*run `ward plan`, then `ward apply`\n/,
     )
     expect(await runWard(dir, ['apply'])).toMatchObject({ code: 0 })
     // A field added to a file after apply: historical, materialize and serve refuse it too.
@@ -163,6 +177,14 @@ describe('ward CLI', () => {
       const j = await runWard(dir, ['ingest', 'heart_uci', file, '--json'])
       const details = (j.json() as { error: { details: { row: number }[] } }).error.details
       expect(details.map((d) => d.row)).toEqual([2, 3, 4, 5, 6, 7, 8])
+      // Skipping them, without a rejects file, still names each one.
+      const s = await runWard(dir, ['ingest', 'heart_uci', file, '--on-error', 'skip'])
+      expect(s.code).toBe(0)
+      expect(s.stdout.split('\n').filter((l) => l.startsWith('  rejected row'))).toEqual(
+        [2, 3, 4, 5, 6, 7, 8].map(
+          (n) => `  rejected row ${n} column 'age' value 'x${n}': heart:age: not a number (int)`,
+        ),
+      )
     })
 
     it('rejects a file with a bad row whole, naming row and column, and keeps what was stored', async () => {

@@ -1,6 +1,6 @@
 import { AppError } from '../../core/errors.js'
 import { writeHistoricalCsv } from '../../dataset/historical-csv.js'
-import { type IngestReport, ingestCsv } from '../../offline/ingest.js'
+import { describeRowError, type IngestReport, ingestCsv } from '../../offline/ingest.js'
 import { withServices } from '../../services.js'
 import { printResult } from '../output.js'
 import { listOption } from '../parse-options.js'
@@ -21,6 +21,8 @@ const describeIngest = (r: IngestReport): string =>
         ]
       : []),
     ...Object.entries(r.storedByView).map(([view, n]) => `  ${view}: ${n} new row(s)`),
+    // --on-error skip: the rows left out are named, also without a --rejects file.
+    ...r.errors.map((e) => `  rejected ${describeRowError(e)}`),
   ].join('\n')
 
 /** `ward ingest` and `ward historical`: the offline store's two doors. */
