@@ -77,6 +77,9 @@ interface ViewBuffer {
   text: string
   /** Chunks ready for COPY; bytes outside the JS heap, so the GC does not copy them. */
   chunks: Uint8Array[]
+  /** Rows COPYed so far (into the view table or its staging table). */
+  copied: number
+  /** Rows newly in the view table, known after `finish`. */
   stored: number
 }
 
@@ -106,6 +109,7 @@ export const openRowWriter = async (
       conflicting: 0,
       text: '',
       chunks: [],
+      copied: 0,
       stored: 0,
     }
     buffers.set(table.view, b)
@@ -117,8 +121,7 @@ export const openRowWriter = async (
 
   const flushBatch = async (batch: { b: ViewBuffer; chunks: Uint8Array[] }[]): Promise<void> => {
     for (const { b, chunks } of batch) {
-      const copied = await s.copyIn(sql`${sql.id(b.target)} (${columnList(b.table)})`, chunks)
-      if (b.wasEmpty) b.stored += copied
+      b.copied += await s.copyIn(sql`${sql.id(b.target)} (${columnList(b.table)})`, chunks)
     }
   }
 
@@ -164,8 +167,8 @@ export const openRowWriter = async (
       await pending
       for (const b of buffers.values()) {
         const { stored, conflicting } = b.wasEmpty
-          ? await restoreKey(s, b.table, b.stored)
-          : await moveStage(s, b)
+          ? await restoreKey(s, b.table, b.copied)
+          : await moveStage(s, b, b.copied)
         b.stored = stored
         b.conflicting = conflicting
       }
@@ -322,10 +325,12 @@ const columnList = (table: ViewTable): RawBuilder<unknown> =>
   sql.join([...KEY_COLUMNS, ...table.fields.map((f) => f.name)].map((c) => sql.id(c)))
 
 /**
- * Staging → view table, skipping stored keys and repeated keys (the first in the file wins);
- * then counts the staged rows that differ from the row now stored under their key.
+ * Staging → view table (`staged` rows), skipping stored keys and repeated keys (the first in the
+ * file wins); then, if any row was skipped, counts the staged rows that differ from the row now
+ * stored under their key. That second join is only paid when something was skipped (~0.3 s on a
+ * re-ingest of diabetic_data.csv): a file of new rows costs nothing more.
  */
-const moveStage = async (s: Session, b: ViewBuffer): Promise<Outcome> => {
+const moveStage = async (s: Session, b: ViewBuffer, staged: number): Promise<Outcome> => {
   const cols = columnList(b.table)
   const result = await sql`insert into ${sql.id(b.table.table)} (${cols})
     select distinct on (s.entity_key, s.event_ts, s.created_ts) ${cols} from ${sql.id(b.target)} as s
@@ -334,15 +339,17 @@ const moveStage = async (s: Session, b: ViewBuffer): Promise<Outcome> => {
       where t.entity_key = s.entity_key and t.event_ts = s.event_ts and t.created_ts = s.created_ts
     )
     order by s.entity_key, s.event_ts, s.created_ts, s.ctid`.execute(s.tx)
-  // Every staged key is now in the table, under the row that won; the winner itself is equal.
-  const { rows } = await sql<{ conflicting: string }>`select count(*) as conflicting
-    from ${sql.id(b.target)} as s join ${sql.id(b.table.table)} as t on ${sameKey('s', 't')}
-    where ${differ(b.table, 's', 't')}`.execute(s.tx)
-  await sql`truncate ${sql.id(b.target)}`.execute(s.tx)
-  return {
-    stored: Number(result.numAffectedRows ?? 0n),
-    conflicting: Number(rows[0]?.conflicting ?? 0),
+  const stored = Number(result.numAffectedRows ?? 0n)
+  let conflicting = 0
+  if (stored < staged) {
+    // Every staged key is now in the table, under the row that won; the winner itself is equal.
+    const { rows } = await sql<{ conflicting: string }>`select count(*) as conflicting
+      from ${sql.id(b.target)} as s join ${sql.id(b.table.table)} as t on ${sameKey('s', 't')}
+      where ${differ(b.table, 's', 't')}`.execute(s.tx)
+    conflicting = Number(rows[0]?.conflicting ?? 0)
   }
+  await sql`truncate ${sql.id(b.target)}`.execute(s.tx)
+  return { stored, conflicting }
 }
 
 const appendLine = (b: ViewBuffer, line: string): void => {
