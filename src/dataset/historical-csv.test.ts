@@ -74,6 +74,30 @@ describe.each(testDatabases())('writeHistoricalCsv on $name', ({ open }) => {
     ])
   })
 
+  it('reports progress by phase: reading, joining, writing', async () => {
+    const n = 25_000
+    const lines = Array.from({ length: n }, (_, i) => `${i % 2 ? '7' : '007'},2024-01-02`)
+    const entities = await file('many.csv', `patient_id,event_timestamp\n${lines.join('\n')}\n`)
+    const seen: string[] = []
+    await writeHistoricalCsv({
+      store,
+      repo,
+      entitiesFile: entities,
+      refs: ['vitals:age'],
+      outFile: path.join(dir, 'many-out.csv'),
+      onProgress: (p) => seen.push(`${p.phase} ${p.done}/${p.total ?? '?'}`),
+    })
+    expect(seen).toEqual([
+      'reading 10000/?',
+      'reading 20000/?',
+      `joining 0/${n}`,
+      `writing 0/${n}`,
+      `writing 10000/${n}`,
+      `writing 20000/${n}`,
+      `writing ${n}/${n}`,
+    ])
+  })
+
   it('names the row and column of an unparseable timestamp, and writes nothing', async () => {
     const entities = await file(
       'bad.csv',

@@ -16,7 +16,19 @@ export interface HistoricalCsvOptions {
   /** `view:feature` references; label views are allowed (training sets need labels). */
   refs: readonly string[]
   outFile: string
+  /** Called every few thousand rows of each phase, and once as each phase starts. */
+  onProgress?: (p: HistoricalProgress) => void
 }
+
+/** Where `writeHistoricalCsv` is: reading entity rows, joining in SQL, or writing the output. */
+export interface HistoricalProgress {
+  phase: 'reading' | 'joining' | 'writing'
+  done: number
+  /** Known once the entity file is read. */
+  total?: number
+}
+
+const PROGRESS_EVERY = 10_000
 
 export interface HistoricalCsvReport {
   rows: number
@@ -44,7 +56,10 @@ export const writeHistoricalCsv = async (
     })
   }
   const joinKey = repo.entity(groups[0]?.view.entity ?? '').join_key
-  const input = await readEntityFile(entitiesFile, joinKey)
+  const progress = options.onProgress
+  const input = await readEntityFile(entitiesFile, joinKey, progress)
+  const total = input.rows.length
+  progress?.({ phase: 'joining', done: 0, total })
   const result = await options.store.historical({
     entityRows: input.rows,
     features: groups.map((g) => ({ view: g.view, fields: g.fields })),
@@ -55,6 +70,7 @@ export const writeHistoricalCsv = async (
   const write = csv.write
   await write(columns)
   for (let i = 0; i < result.length; i++) {
+    if (i % PROGRESS_EVERY === 0) progress?.({ phase: 'writing', done: i, total })
     const values = result[i] ?? {}
     const byName = new Map(names.map((n) => [n, values[n] ?? null]))
     await write([
@@ -64,6 +80,7 @@ export const writeHistoricalCsv = async (
     ])
   }
   await csv.close()
+  progress?.({ phase: 'writing', done: result.length, total })
   return { rows: result.length, columns }
 }
 
@@ -76,7 +93,11 @@ interface EntityFile {
 }
 
 /** Reads the entity file; every bad row is reported (row and column), none is skipped. */
-const readEntityFile = async (file: string, joinKey: string): Promise<EntityFile> => {
+const readEntityFile = async (
+  file: string,
+  joinKey: string,
+  progress: HistoricalCsvOptions['onProgress'],
+): Promise<EntityFile> => {
   const rows: EntityRow[] = []
   const timestamps: string[] = []
   const problems: string[] = []
@@ -103,6 +124,7 @@ const readEntityFile = async (file: string, joinKey: string): Promise<EntityFile
           continue
         }
         dataRows += 1
+        if (dataRows % PROGRESS_EVERY === 0) progress?.({ phase: 'reading', done: dataRows })
         const row = dataRows
         const key = (cells[keyAt] ?? '').trim()
         const text = (cells[tsAt] ?? '').trim()

@@ -1,11 +1,11 @@
 import { AppError } from '../../core/errors.js'
-import { writeHistoricalCsv } from '../../dataset/historical-csv.js'
+import { type HistoricalProgress, writeHistoricalCsv } from '../../dataset/historical-csv.js'
 import { describeRowError, type IngestReport, ingestCsv } from '../../offline/ingest.js'
 import { withServices } from '../../services.js'
 import { printResult } from '../output.js'
 import { listOption } from '../parse-options.js'
 import type { CommandModule } from '../program.js'
-import { makeProgress } from '../progress.js'
+import { makeProgress, type Progress } from '../progress.js'
 
 const describeIngest = (r: IngestReport): string =>
   [
@@ -82,14 +82,29 @@ export const offlineCommands: CommandModule = (program, globals) => {
     .action(async (o: { entities: string; features: string; out: string }) => {
       const opts = globals()
       await withServices(opts.config, process.env, async (s) => {
-        const report = await writeHistoricalCsv({
-          store: await s.offline(),
-          repo: await s.appliedRepo(),
-          entitiesFile: o.entities,
-          refs: listOption(o.features),
-          outFile: o.out,
-        })
-        printResult(opts, { ...report, out: o.out }, `wrote ${report.rows} row(s) to ${o.out}`)
+        // One display per phase: a count while reading, then bars over the entity rows.
+        let shown: { phase: HistoricalProgress['phase']; progress: Progress } | undefined
+        const onProgress = (p: HistoricalProgress) => {
+          if (shown?.phase !== p.phase) {
+            shown?.progress.stop()
+            shown = { phase: p.phase, progress: makeProgress(`historical: ${p.phase}`, !opts.json) }
+          }
+          shown.progress.update(p.done, p.total)
+        }
+        try {
+          const report = await writeHistoricalCsv({
+            store: await s.offline(),
+            repo: await s.appliedRepo(),
+            entitiesFile: o.entities,
+            refs: listOption(o.features),
+            outFile: o.out,
+            onProgress,
+          })
+          shown?.progress.stop()
+          printResult(opts, { ...report, out: o.out }, `wrote ${report.rows} row(s) to ${o.out}`)
+        } finally {
+          shown?.progress.stop()
+        }
       })
     })
 }
