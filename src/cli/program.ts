@@ -37,10 +37,10 @@ export const runCli = async (modules: CommandModule[], argv: string[]): Promise<
         return e.exitCode
       }
       const reason = e.message.replace(/^error: /, '')
-      return reportFailure(
-        { json },
-        new AppError('VALIDATION', `${reason} (run \`ward --help\` for the commands)`),
-      )
+      // Point at the command's own help when the error is about one of its arguments.
+      const command = program.commands.find((c) => argv.includes(c.name()))
+      const help = command ? `ward ${command.name()} --help` : 'ward --help'
+      return reportFailure({ json }, new AppError('VALIDATION', `${reason} (see \`${help}\`)`))
     }
     return reportFailure({ json }, e)
   }

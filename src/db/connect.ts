@@ -51,10 +51,11 @@ export const connectDb = async (config: OfflineStoreConfig, dataDir?: string): P
     client.release()
   } catch (e) {
     await pool.end().catch(() => {})
-    throw new AppError('UNAVAILABLE', `${target} is not answering: ${(e as Error).message}`, {
-      field: 'offline_store.url',
-      cause: e,
-    })
+    throw new AppError(
+      'UNAVAILABLE',
+      `${target} is not answering: ${(e as Error).message} (start it, or set DATABASE_URL / offline_store.url to one that runs)`,
+      { field: 'offline_store.url', cause: e },
+    )
   }
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return { kysely, kind: 'postgres', pool, target, close: () => kysely.destroy() }

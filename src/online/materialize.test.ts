@@ -120,7 +120,17 @@ describe('materialize', () => {
       const online = await MemoryOnlineStore.open({ path: file })
       const watermarks = new MemoryWatermarkStore()
       const args = { offline: history(), views: [vitals], watermarks, start: undefined }
-      await materialize({ ...args, online, end: day(4) })
+      let flushes = 0
+      const counting: OnlineStore = {
+        ...failingOnlineStore(online, 0),
+        flush: () => {
+          flushes += 1
+          return online.flush()
+        },
+      }
+      // One flush for the run, not one per view: each rewrites the whole snapshot file.
+      await materialize({ ...args, views: [vitals, labs], online: counting, end: day(4) })
+      expect(flushes).toBe(1)
       // Still open: a second store on the same file stands for `ward get-online` beside `serve`.
       expect(await dump(await MemoryOnlineStore.open({ path: file }), vitals)).toEqual(
         await dump(online, vitals),

@@ -89,40 +89,52 @@ const run = async (
 ): Promise<MaterializeReport> => {
   const started = performance.now()
   const report: ViewMaterialization[] = []
+  /** The range each finished view's watermark may move to, once the writes are saved. */
+  const marks: { start: Date | undefined; end: Date }[] = []
   let totalRows = 0
+  let failure: { error: unknown } | undefined
   for (const [viewIndex, view] of options.views.entries()) {
-    const { start, end } = await rangeOf(view.name)
-    const viewStarted = performance.now()
-    let written = { rows: 0, skippedOlder: 0 }
-    if (start === undefined || start.getTime() < end.getTime()) {
-      written = await copyView(options, view, start, end, (viewRows, batchRows) => {
-        totalRows += batchRows
-        options.onProgress?.({
-          view: view.name,
-          viewIndex,
-          viewCount: options.views.length,
-          viewRows,
-          totalRows,
+    try {
+      const { start, end } = await rangeOf(view.name)
+      const viewStarted = performance.now()
+      let written = { rows: 0, skippedOlder: 0 }
+      if (start === undefined || start.getTime() < end.getTime()) {
+        written = await copyView(options, view, start, end, (viewRows, batchRows) => {
+          totalRows += batchRows
+          options.onProgress?.({
+            view: view.name,
+            viewIndex,
+            viewCount: options.views.length,
+            viewRows,
+            totalRows,
+          })
         })
-      })
+      }
+      const seconds = (performance.now() - viewStarted) / 1000
+      report.push({ view: view.name, start, end, ...written, seconds, watermark: undefined })
+      marks.push({ start, end: end.getTime() > now.getTime() ? now : end })
+    } catch (error) {
+      failure = { error }
+      break
     }
-    // The watermark says these rows are online: only once another process could read them.
-    await options.online.flush()
-    const watermark = await advanceWatermark(
-      options.watermarks,
-      view.name,
-      start,
-      end.getTime() > now.getTime() ? now : end,
-    )
-    report.push({
-      view: view.name,
-      start,
-      end,
-      ...written,
-      seconds: (performance.now() - viewStarted) / 1000,
-      watermark,
-    })
   }
+  // A watermark says its rows are online, so it moves only once another process could read
+  // them: one flush for the run (the in-process store rewrites its whole snapshot file), then
+  // the watermarks of the views that finished, also when a later one failed.
+  if (report.length > 0) {
+    try {
+      await options.online.flush()
+    } catch (e) {
+      throw failure
+        ? new AggregateError([failure.error, e], 'materialize failed, and so did saving its writes')
+        : e
+    }
+    for (const [i, r] of report.entries()) {
+      const mark = marks[i] as { start: Date | undefined; end: Date }
+      r.watermark = await advanceWatermark(options.watermarks, r.view, mark.start, mark.end)
+    }
+  }
+  if (failure) throw failure.error
   const seconds = (performance.now() - started) / 1000
   return {
     views: report,

@@ -55,7 +55,12 @@ export const connectRedis = async (url: string): Promise<RedisClient> => {
     await client.ping()
   } catch (e) {
     client.disconnect()
-    throw unavailable(describeRedis(url), lastError ?? e)
+    const down = unavailable(describeRedis(url), lastError ?? e)
+    throw new AppError(
+      'UNAVAILABLE',
+      `${down.message} (start it, or set REDIS_URL / online_store.url to one that runs)`,
+      { field: down.field, cause: lastError ?? e },
+    )
   }
   return client
 }

@@ -9,15 +9,15 @@ import { makeProgress, type Progress } from '../progress.js'
 
 const describeIngest = (r: IngestReport): string =>
   [
-    `${r.source}: read ${r.rowsRead} row(s) of ${r.file}, stored ${r.rowsStored} new, rejected ${r.rowsRejected}`,
+    `${r.source}: read ${r.rowsRead} row(s) of ${r.file}, rejected ${r.rowsRejected}; stored ${r.rowsStored} new view row(s) (each file row feeds ${Object.keys(r.storedByView).length} view(s))`,
     ...(r.rowsSkipped > 0
       ? [
-          `  skipped ${r.rowsSkipped} row(s) whose entity key, event time and created time were already stored (the first write wins: a correction needs a later event or created time)`,
+          `  skipped ${r.rowsSkipped} view row(s) whose entity key, event time and created time were already stored (the first write wins: a correction needs a later event or created time)`,
         ]
       : []),
     ...(r.rowsConflicting > 0
       ? [
-          `  ${r.rowsConflicting} of the skipped row(s) hold other values than the row kept for their key: those corrections were not stored`,
+          `  ${r.rowsConflicting} of the skipped view row(s) hold other values than the row kept for their key: those corrections were not stored`,
         ]
       : []),
     ...Object.entries(r.storedByView).map(([view, n]) => `  ${view}: ${n} new row(s)`),

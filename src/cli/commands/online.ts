@@ -58,6 +58,8 @@ export const onlineCommands: CommandModule = (program, globals) => {
       const opts = globals()
       const now = o.now === undefined ? new Date() : timestampOption('now', o.now)
       await withServices(opts.config, process.env, async (s) => {
+        // Not appliedRepo: that opens the offline store, and an embedded PGlite store belongs to
+        // one process at a time, typically a `ward serve` or `ward demo` running beside this.
         const refs = (await s.featureRepo()).resolveRefs(listOption(o.features), 'feature')
         const keys = listOption(o.entities)
         const results = await (await s.online()).read(

@@ -25,7 +25,7 @@ export const serveUntilStopped = async (
     hostname: o.host,
     onListening: (url) =>
       process.stderr.write(
-        `ward: serving ${url} (GET /healthz, GET /openapi.json, POST /v1/online-features); Ctrl-C stops\n`,
+        `ward: serving ${url} (GET /healthz, GET /v1/feature-views, POST /v1/online-features, GET /openapi.json); Ctrl-C stops\n`,
       ),
   })
 }
