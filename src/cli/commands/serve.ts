@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { AppError } from '../../core/errors.js'
+import { AppError, isAppError } from '../../core/errors.js'
 import { serveHttp } from '../../http/serve.js'
 import type { Services } from '../../services.js'
 import { withServices } from '../../services.js'
@@ -35,8 +35,12 @@ export const serveCommand: CommandModule = (program, globals) => {
   withServeOptions(program.command('serve').description('serve the HTTP API')).action(
     async (o: { port: string; host: string }) => {
       await withServices(globals().config, process.env, async (s) => {
-        // Refuse to serve definitions that were never applied.
-        await s.appliedRepo()
+        // The API reads the online store only, so unapplied definitions do not stop it (a fresh
+        // container must start); they are worth a warning, since the files and data may differ.
+        await s.appliedRepo().catch((e: unknown) => {
+          if (!(isAppError(e) && e.code === 'CONFLICT')) throw e
+          process.stderr.write(`ward: warning: ${e.message}\n`)
+        })
         await serveUntilStopped(s, o)
       })
     },
