@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { isAppError } from '../core/errors.js'
+import { AppError, isAppError } from '../core/errors.js'
 import type { StoredView } from '../features/schema.js'
 import type { FeatureRow } from '../offline/offline-store.js'
 import { type MaterializeProgress, materialize, materializeIncremental } from './materialize.js'
@@ -146,6 +146,25 @@ describe('materialize', () => {
         'disk full',
       )
       expect(await watermarks.get('vitals')).toEqual(day(4))
+      // labs' write fails after vitals finished, then the flush fails too: the write's error is
+      // the one reported, with its code.
+      const down: OnlineStore = {
+        ...unwritable,
+        write: async (v, rows) => {
+          if (v.name === 'labs')
+            throw new AppError('UNAVAILABLE', 'Redis at redis://x is not answering')
+          return online.write(v, rows)
+        },
+      }
+      await expect(
+        materialize({ ...args, views: [vitals, labs], online: down, end: day(5) }),
+      ).rejects.toSatisfy(
+        (e) =>
+          isAppError(e) &&
+          e.code === 'UNAVAILABLE' &&
+          e.message ===
+            'Redis at redis://x is not answering; saving what was written failed too: disk full',
+      )
       await online.close()
     } finally {
       await rm(dir, { recursive: true, force: true })

@@ -1,4 +1,4 @@
-import { AppError } from '../core/errors.js'
+import { AppError, isAppError } from '../core/errors.js'
 import type { StoredView } from '../features/schema.js'
 import type { FeatureRow, OfflineStore } from '../offline/offline-store.js'
 import type { OnlineStore } from './online-store.js'
@@ -125,9 +125,7 @@ const run = async (
     try {
       await options.online.flush()
     } catch (e) {
-      throw failure
-        ? new AggregateError([failure.error, e], 'materialize failed, and so did saving its writes')
-        : e
+      throw failure ? bothFailed(failure.error, e) : e
     }
     for (const [i, r] of report.entries()) {
       const mark = marks[i] as { start: Date | undefined; end: Date }
@@ -142,6 +140,18 @@ const run = async (
     seconds,
     rowsPerSecond: seconds > 0 ? totalRows / seconds : 0,
   }
+}
+
+/** The run's own failure stays the one reported (its code and message); the flush's is added. */
+const bothFailed = (first: unknown, flush: unknown): Error => {
+  const also = `; saving what was written failed too: ${flush instanceof Error ? flush.message : String(flush)}`
+  if (isAppError(first)) {
+    return new AppError(first.code, `${first.message}${also}`, {
+      field: first.field,
+      cause: new AggregateError([first, flush]),
+    })
+  }
+  return new AggregateError([first, flush], `materialize failed${also}`)
 }
 
 /**
