@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
+import lockfile from 'proper-lockfile'
 import type { OfflineStoreConfig } from '../config/schema.js'
 import { AppError } from '../core/errors.js'
 import { redactUrl } from '../core/redact.js'
@@ -32,14 +33,28 @@ interface DbCommon {
 export const connectDb = async (config: OfflineStoreConfig, dataDir?: string): Promise<Db> => {
   if (config.type === 'pglite') {
     const where = dataDir ?? config.path
-    const pglite = await openPglite(where === ':memory:' ? undefined : where)
+    const dir = where === ':memory:' ? undefined : where
+    const release = dir === undefined ? async () => {} : await lockDataDir(dir)
+    let pglite: PGlite
+    try {
+      pglite = await openPglite(dir)
+    } catch (e) {
+      await release()
+      throw e
+    }
     const kysely = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) })
     return {
       kysely,
       kind: 'pglite',
       pglite,
       target: `PGlite at ${where}`,
-      close: () => kysely.destroy(),
+      close: async () => {
+        try {
+          await kysely.destroy()
+        } finally {
+          await release()
+        }
+      },
     }
   }
   const target = `Postgres at ${redactUrl(config.url)}`
@@ -59,6 +74,34 @@ export const connectDb = async (config: OfflineStoreConfig, dataDir?: string): P
   }
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return { kysely, kind: 'postgres', pool, target, close: () => kysely.destroy() }
+}
+
+/**
+ * One process at a time per PGlite data folder: PGlite has no server to arbitrate, and a second
+ * process writing the same folder loses writes silently (measured: an insert made while another
+ * process held the folder was gone once that process closed). The lock (proper-lockfile: a
+ * `.lock` folder beside it, refreshed while held, stale after 30 s, removed on exit) is waited
+ * for a few seconds, so a command started as the previous one exits still gets it.
+ */
+const lockDataDir = async (dataDir: string): Promise<() => Promise<void>> => {
+  await mkdir(dataDir, { recursive: true })
+  try {
+    return await lockfile.lock(dataDir, {
+      stale: 30_000,
+      update: 5_000,
+      retries: { retries: 12, minTimeout: 100, maxTimeout: 500 },
+      // A busy event loop that delays the refresh must not crash the process; say so instead.
+      onCompromised: (e) =>
+        process.stderr.write(`ward: warning: lost the lock on ${dataDir}: ${e.message}\n`),
+    })
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== 'ELOCKED') throw e
+    throw new AppError(
+      'UNAVAILABLE',
+      `PGlite at ${dataDir} is in use by another ward process (e.g. \`ward serve\` or \`ward demo\`); stop it first, or share a Postgres store (DATABASE_URL)`,
+      { field: 'offline_store.path', cause: e },
+    )
+  }
 }
 
 const openPglite = async (dataDir: string | undefined): Promise<PGlite> => {

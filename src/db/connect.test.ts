@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { isAppError } from '../core/errors.js'
+import { connectDb } from './connect.js'
+
+describe('connectDb on a PGlite folder', () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'ward-pglite-'))
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('lets one holder at a time open the folder, and the next one in once it closed', async () => {
+    const where = path.join(dir, 'one')
+    const first = await connectDb({ type: 'pglite', path: where })
+    await sql`create table t (n int)`.execute(first.kysely)
+    const second = await connectDb({ type: 'pglite', path: where }).catch((e: unknown) => e)
+    expect(isAppError(second) && second.code).toBe('UNAVAILABLE')
+    expect((second as Error).message).toBe(
+      `PGlite at ${where} is in use by another ward process (e.g. \`ward serve\` or \`ward demo\`); stop it first, or share a Postgres store (DATABASE_URL)`,
+    )
+    await first.close()
+    const third = await connectDb({ type: 'pglite', path: where })
+    await sql`insert into t values (1)`.execute(third.kysely)
+    await third.close()
+  })
+
+  it('keeps another process out while the folder is held', async () => {
+    const where = path.join(dir, 'two')
+    const held = await connectDb({ type: 'pglite', path: where })
+    try {
+      // A second process, as `ward ingest` beside a running `ward demo` would be.
+      const script = `import('${path.resolve('src/db/connect.ts').replaceAll('\\', '/')}')
+        .then((m) => m.connectDb({ type: 'pglite', path: ${JSON.stringify(where)} }))
+        .then(() => { console.log('opened'); process.exit(0) }, (e) => { console.log(e.message); process.exit(1) })`
+      const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '-e', script])
+        let stdout = ''
+        child.stdout.on('data', (d) => {
+          stdout += String(d)
+        })
+        child.on('close', (code) => resolve({ code, stdout }))
+      })
+      expect(out.code).toBe(1)
+      expect(out.stdout).toMatch(/is in use by another ward process/)
+    } finally {
+      await held.close()
+    }
+  })
+})
