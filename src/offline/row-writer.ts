@@ -334,10 +334,7 @@ const moveStage = async (s: Session, b: ViewBuffer, staged: number): Promise<Out
   const cols = columnList(b.table)
   const result = await sql`insert into ${sql.id(b.table.table)} (${cols})
     select distinct on (s.entity_key, s.event_ts, s.created_ts) ${cols} from ${sql.id(b.target)} as s
-    where not exists (
-      select 1 from ${sql.id(b.table.table)} as t
-      where t.entity_key = s.entity_key and t.event_ts = s.event_ts and t.created_ts = s.created_ts
-    )
+    where not exists (select 1 from ${sql.id(b.table.table)} as t where ${sameKey('t', 's')})
     order by s.entity_key, s.event_ts, s.created_ts, s.ctid`.execute(s.tx)
   const stored = Number(result.numAffectedRows ?? 0n)
   let conflicting = 0
