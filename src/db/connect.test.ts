@@ -23,7 +23,7 @@ describe('connectDb on a PGlite folder', () => {
     const second = await connectDb({ type: 'pglite', path: where }).catch((e: unknown) => e)
     expect(isAppError(second) && second.code).toBe('UNAVAILABLE')
     expect((second as Error).message).toBe(
-      `PGlite at ${where} is in use by another ward process (e.g. \`ward serve\` or \`ward demo\`); stop it first, or share a Postgres store (DATABASE_URL)`,
+      `PGlite at ${where} is in use by another ward process (e.g. \`ward serve\` or \`ward demo\`; after a crash the lock clears within 30 s); stop it first, or share a Postgres store (DATABASE_URL)`,
     )
     await first.close()
     const third = await connectDb({ type: 'pglite', path: where })

@@ -98,7 +98,7 @@ const lockDataDir = async (dataDir: string): Promise<() => Promise<void>> => {
     if ((e as { code?: unknown }).code !== 'ELOCKED') throw e
     throw new AppError(
       'UNAVAILABLE',
-      `PGlite at ${dataDir} is in use by another ward process (e.g. \`ward serve\` or \`ward demo\`); stop it first, or share a Postgres store (DATABASE_URL)`,
+      `PGlite at ${dataDir} is in use by another ward process (e.g. \`ward serve\` or \`ward demo\`; after a crash the lock clears within 30 s); stop it first, or share a Postgres store (DATABASE_URL)`,
       { field: 'offline_store.path', cause: e },
     )
   }
