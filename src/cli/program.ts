@@ -38,8 +38,10 @@ export const runCli = async (modules: CommandModule[], argv: string[]): Promise<
       }
       const reason = e.message.replace(/^error: /, '')
       // Point at the command's own help when the error is about one of its arguments.
-      const command = program.commands.find((c) => argv.includes(c.name()))
-      const help = command ? `ward ${command.name()} --help` : 'ward --help'
+      // The first word that names a command is the command (later ones are its arguments).
+      const names = new Set(program.commands.map((c) => c.name()))
+      const command = argv.find((a) => names.has(a))
+      const help = command ? `ward ${command} --help` : 'ward --help'
       return reportFailure({ json }, new AppError('VALIDATION', `${reason} (see \`${help}\`)`))
     }
     return reportFailure({ json }, e)

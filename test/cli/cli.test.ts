@@ -33,6 +33,9 @@ describe('ward CLI', () => {
       1,
       "ward: unknown command 'frobnicate' (see `ward --help`)\n",
     ])
+    // The command is the first word naming one, even when an argument names another.
+    const arg = await runWard(dir, ['ingest', 'demo'])
+    expect(arg.stderr).toBe("ward: missing required argument 'file' (see `ward ingest --help`)\n")
     const j = await runWard(dir, ['historical', '--entities', 'e.csv', '--json'])
     expect(j.code).toBe(1)
     expect(j.stderr.trim().split('\n')).toHaveLength(1)
