@@ -3,7 +3,7 @@ import type { z } from 'zod'
 import { AppError } from '../core/errors.js'
 import { redactUrl } from '../core/redact.js'
 import { readYamlFile } from '../core/yaml-file.js'
-import { type Config, configSchema, urlWithScheme } from './schema.js'
+import { type Config, configSchema, postgresUrlSchema, redisUrlSchema } from './schema.js'
 
 /** Environment variables that override config.yaml, so CI and containers need no edits. */
 export interface ConfigEnv {
@@ -23,15 +23,12 @@ export const loadConfig = async (file: string, env: ConfigEnv): Promise<Config> 
 export const applyEnv = (config: Config, env: ConfigEnv): Config => ({
   ...config,
   offline_store: env.DATABASE_URL
-    ? { type: 'postgres', url: checkEnvUrl('DATABASE_URL', env.DATABASE_URL, POSTGRES_URL) }
+    ? { type: 'postgres', url: checkEnvUrl('DATABASE_URL', env.DATABASE_URL, postgresUrlSchema) }
     : config.offline_store,
   online_store: env.REDIS_URL
-    ? { type: 'redis', url: checkEnvUrl('REDIS_URL', env.REDIS_URL, REDIS_URL) }
+    ? { type: 'redis', url: checkEnvUrl('REDIS_URL', env.REDIS_URL, redisUrlSchema) }
     : config.online_store,
 })
-
-const POSTGRES_URL = urlWithScheme(['postgres', 'postgresql'])
-const REDIS_URL = urlWithScheme(['redis', 'rediss'])
 
 /** The variable's value when the schema accepts it; VALIDATION naming the variable otherwise. */
 const checkEnvUrl = (name: string, value: string, schema: z.ZodType<string>): string => {

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 
 /** A URL whose scheme is one of `schemes`, checked here rather than at the first connection. */
-export const urlWithScheme = (schemes: readonly string[]) =>
+const urlWithScheme = (schemes: readonly string[]) =>
   z
     .string()
     .min(1)
@@ -17,15 +17,19 @@ export const urlWithScheme = (schemes: readonly string[]) =>
     )
 
 /** `config.yaml`: the project and which backends its stores use. */
+/** The store URLs config.yaml and DATABASE_URL / REDIS_URL may give. */
+export const postgresUrlSchema = urlWithScheme(['postgres', 'postgresql'])
+export const redisUrlSchema = urlWithScheme(['redis', 'rediss'])
+
 export const offlineStoreConfigSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('pglite'), path: z.string().min(1).default('.ward/pglite') }),
-  z.strictObject({ type: z.literal('postgres'), url: urlWithScheme(['postgres', 'postgresql']) }),
+  z.strictObject({ type: z.literal('postgres'), url: postgresUrlSchema }),
 ])
 
 export const onlineStoreConfigSchema = z.discriminatedUnion('type', [
   /** In-process store; with `path` it keeps a snapshot on disk between CLI runs. */
   z.strictObject({ type: z.literal('memory'), path: z.string().min(1).optional() }),
-  z.strictObject({ type: z.literal('redis'), url: urlWithScheme(['redis', 'rediss']) }),
+  z.strictObject({ type: z.literal('redis'), url: redisUrlSchema }),
 ])
 
 export const configSchema = z.strictObject({

@@ -89,8 +89,6 @@ const run = async (
 ): Promise<MaterializeReport> => {
   const started = performance.now()
   const report: ViewMaterialization[] = []
-  /** The range each finished view's watermark may move to, once the writes are saved. */
-  const marks: { start: Date | undefined; end: Date }[] = []
   let totalRows = 0
   let failure: { error: unknown } | undefined
   for (const [viewIndex, view] of options.views.entries()) {
@@ -112,7 +110,6 @@ const run = async (
       }
       const seconds = (performance.now() - viewStarted) / 1000
       report.push({ view: view.name, start, end, ...written, seconds, watermark: undefined })
-      marks.push({ start, end: end.getTime() > now.getTime() ? now : end })
     } catch (error) {
       failure = { error }
       break
@@ -127,9 +124,9 @@ const run = async (
     } catch (e) {
       throw failure ? bothFailed(failure.error, e) : e
     }
-    for (const [i, r] of report.entries()) {
-      const mark = marks[i] as { start: Date | undefined; end: Date }
-      r.watermark = await advanceWatermark(options.watermarks, r.view, mark.start, mark.end)
+    for (const r of report) {
+      const upTo = r.end.getTime() > now.getTime() ? now : r.end
+      r.watermark = await advanceWatermark(options.watermarks, r.view, r.start, upTo)
     }
   }
   if (failure) throw failure.error

@@ -55,11 +55,10 @@ export const connectRedis = async (url: string): Promise<RedisClient> => {
     await client.ping()
   } catch (e) {
     client.disconnect()
-    const down = unavailable(describeRedis(url), lastError ?? e)
-    throw new AppError(
-      'UNAVAILABLE',
-      `${down.message} (start it, or set REDIS_URL / online_store.url to one that runs)`,
-      { field: down.field, cause: lastError ?? e },
+    throw unavailable(
+      describeRedis(url),
+      lastError ?? e,
+      ' (start it, or set REDIS_URL / online_store.url to one that runs)',
     )
   }
   return client
@@ -74,10 +73,10 @@ const newClient = (url: string): Redis =>
   })
 
 /** UNAVAILABLE naming the target (`describeRedis(url)`), keeping the cause. */
-export const unavailable = (target: string, e: unknown): AppError =>
+export const unavailable = (target: string, e: unknown, hint = ''): AppError =>
   new AppError(
     'UNAVAILABLE',
-    `${target} is not answering: ${e instanceof Error ? e.message : String(e)}`,
+    `${target} is not answering: ${e instanceof Error ? e.message : String(e)}${hint}`,
     { field: 'online_store.url', cause: e },
   )
 
