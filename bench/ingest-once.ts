@@ -1,7 +1,8 @@
 /**
  * One `ingestCsv` of a file in a fresh process, as `ward ingest` runs it (no JIT warm-up from
- * earlier runs): empties the source's view tables first (not timed), then prints the seconds
- * the ingest took as JSON. Used by offline.bench.ts: `tsx bench/ingest-once.ts URL SOURCE FILE`.
+ * earlier runs): empties the source's view tables first (not timed), then prints as JSON the
+ * seconds the ingest took and the CPU seconds this process used for it (all its threads). Used
+ * by offline.bench.ts: `tsx bench/ingest-once.ts URL SOURCE FILE`.
  */
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -23,9 +24,12 @@ try {
     await sql`truncate ${sql.id(viewTable(v).table)}`.execute(db.kysely)
   }
   const started = performance.now()
+  const cpuBefore = process.cpuUsage()
   const report = await ingestCsv({ db, store, repo, source, file })
+  const cpu = process.cpuUsage(cpuBefore)
   const seconds = (performance.now() - started) / 1000
-  process.stdout.write(`${JSON.stringify({ seconds, rowsRead: report.rowsRead })}\n`)
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6
+  process.stdout.write(`${JSON.stringify({ seconds, cpuSeconds, rowsRead: report.rowsRead })}\n`)
 } finally {
   await db.close()
 }
