@@ -8,7 +8,7 @@ import type { CommandModule } from '../program.js'
 export const featuresCommands: CommandModule = (program, globals) => {
   program
     .command('plan')
-    .description('show what `ward apply` would change; writes nothing')
+    .description('show what `ward apply` would change; changes no definitions or tables')
     .option('-v, --verbose', 'list unchanged definitions too', false)
     .action(async (o: { verbose: boolean }) => {
       const opts = globals()

@@ -26,7 +26,7 @@ export const onlineCommands: CommandModule = (program, globals) => {
       'copy the latest row per entity with start < event time ≤ end into the online store',
     )
     .option('--start <time>', 'ISO 8601 lower bound (exclusive); default: no bound')
-    .requiredOption('--end <time>', 'ISO 8601 upper bound (inclusive)')
+    .requiredOption('--end <time>', 'ISO 8601 upper bound (inclusive), or `now`')
     .option('--views <names>', 'comma-separated views (default: every feature view)')
     .action(async (o: { start?: string; end: string; views?: string }) => {
       const start = o.start === undefined ? undefined : timestampOption('start', o.start)
