@@ -103,6 +103,51 @@ describe('openCsv', () => {
     })
   })
 
+  it('rejects bytes that are not UTF-8, naming the line and byte', async () => {
+    // Latin-1 'Müller' and 'Möller': read as U+FFFD they were one key.
+    const latin1 = Buffer.concat([
+      Buffer.from('pid,x\nM'),
+      Buffer.from([0xfc]),
+      Buffer.from('ller,1\nM'),
+      Buffer.from([0xf6]),
+      Buffer.from('ller,2\n'),
+    ])
+    const f = await write('latin1.csv', latin1)
+    await expect(readAll(f)).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringMatching(
+        /latin1\.csv: not UTF-8: byte 0xFC at line 2 \(byte offset 7\)/,
+      ),
+    })
+  })
+
+  it('finds a bad byte far into the file, after valid characters split between reads', async () => {
+    const row = 'é,ü,ø\n' // 2-byte characters: some straddle the 64 KiB reads
+    const good = Buffer.from(`a,b,c\n${row.repeat(20_000)}`)
+    const bad = Buffer.concat([
+      good,
+      Buffer.from('x,'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from(',z\n'),
+    ])
+    const f = await write('late.csv', bad)
+    await expect(readAll(f)).rejects.toMatchObject({
+      message: expect.stringMatching(
+        new RegExp(`byte 0xC3 at line 20002 \\(byte offset ${good.length + 2}\\)`),
+      ),
+    })
+  })
+
+  it('rejects a file that ends inside a character', async () => {
+    const f = await write(
+      'cut.csv',
+      Buffer.concat([Buffer.from('a,b\n1,'), Buffer.from([0xe2, 0x82])]),
+    )
+    await expect(readAll(f)).rejects.toMatchObject({
+      message: expect.stringMatching(/cut\.csv: not UTF-8: it ends inside a character/),
+    })
+  })
+
   it('fails with VALIDATION for a directory', async () => {
     await expect(readAll(dir)).rejects.toMatchObject({
       code: 'VALIDATION',

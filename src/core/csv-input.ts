@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { PassThrough } from 'node:stream'
+import { Transform } from 'node:stream'
 import Papa from 'papaparse'
 import { AppError } from './errors.js'
 
@@ -32,9 +32,7 @@ export const openCsv = async (file: string): Promise<CsvInput> => {
     hash.update(chunk as Buffer)
     bytes += (chunk as Buffer).length
   })
-  // Decoded before Papa Parse sees it: a UTF-8 character split between two reads stays whole.
-  const text = new PassThrough()
-  text.setEncoding('utf8')
+  const text = utf8Decoder(file)
   raw.on('error', (e) => text.destroy(e))
   raw.pipe(text)
 
@@ -81,6 +79,11 @@ export const openCsv = async (file: string): Promise<CsvInput> => {
       signal()
     },
     error: (e: Error) => {
+      if (e instanceof AppError) {
+        failure = e
+        signal()
+        return
+      }
       const missing = (e as { code?: unknown }).code === 'ENOENT'
       failure = new AppError(
         missing ? 'NOT_FOUND' : 'VALIDATION',
@@ -129,4 +132,123 @@ export const openCsv = async (file: string): Promise<CsvInput> => {
       signal()
     },
   }
+}
+
+/**
+ * Decodes the file's bytes as UTF-8 before Papa Parse sees them (a character split between two
+ * reads stays whole), and fails on any byte sequence that is not UTF-8: replacing it with U+FFFD,
+ * as Node's default decoding does, turned a Latin-1 file's `Müller` and `Möller` into one key.
+ */
+const utf8Decoder = (file: string): Transform => {
+  const decoder = new TextDecoder('utf-8', { fatal: true })
+  let bytesBefore = 0
+  let linesBefore = 0
+  // The end of the previous read: a character it began may be the one this read breaks.
+  let tail = Buffer.alloc(0)
+  return new Transform({
+    // Strings go to Papa Parse as they are, not back to bytes.
+    readableObjectMode: true,
+    transform(chunk: Buffer, _encoding, done) {
+      let decoded: string
+      try {
+        decoded = decoder.decode(chunk, { stream: true })
+      } catch {
+        done(notUtf8(file, tail, chunk, bytesBefore, linesBefore))
+        return
+      }
+      bytesBefore += chunk.length
+      linesBefore += countNewlines(chunk)
+      tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - 4)))
+      done(null, decoded === '' ? undefined : decoded)
+    },
+    flush(done) {
+      try {
+        const rest = decoder.decode()
+        done(null, rest === '' ? undefined : rest)
+      } catch {
+        // The file ends inside a multi-byte character.
+        done(notUtf8(file, tail, Buffer.alloc(0), bytesBefore, linesBefore))
+      }
+    },
+  })
+}
+
+/**
+ * Names the line and byte of the first invalid UTF-8 sequence in `chunk`, searched from the
+ * start of the character the previous read (`tail`) left unfinished, if any.
+ */
+const notUtf8 = (
+  file: string,
+  tail: Buffer,
+  chunk: Buffer,
+  bytesBefore: number,
+  linesBefore: number,
+) => {
+  let start = tail.length
+  for (let i = tail.length - 1; i >= 0; i--) {
+    // 0b10xxxxxx continues a character; any other byte starts one.
+    if (((tail[i] as number) & 0xc0) !== 0x80) {
+      start = i
+      break
+    }
+  }
+  const carried = tail.length - start
+  const at = Math.max(0, firstInvalidByte(Buffer.concat([tail.subarray(start), chunk])) - carried)
+  const line = linesBefore + countNewlines(chunk.subarray(0, at)) + 1
+  const byte = chunk[at]
+  const what =
+    byte === undefined
+      ? 'it ends inside a character'
+      : `byte 0x${byte.toString(16).padStart(2, '0').toUpperCase()} at line ${line} (byte offset ${bytesBefore + at})`
+  return new AppError(
+    'VALIDATION',
+    `${file}: not UTF-8: ${what}; nothing stored. Save the file as UTF-8 (e.g. \`iconv -f latin1 -t utf-8\`)`,
+    { field: file },
+  )
+}
+
+/**
+ * The offset of the first byte that cannot start or continue a valid sequence: the shortest
+ * prefix a fresh decoder refuses (in stream mode a prefix ending mid-character is no error, so
+ * refusals are monotonic in the prefix length and a binary search finds the first).
+ */
+const firstInvalidByte = (chunk: Buffer): number => {
+  const refuses = (length: number): boolean => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(chunk.subarray(0, length), { stream: true })
+      return false
+    } catch {
+      return true
+    }
+  }
+  let lo = 0
+  let hi = chunk.length
+  if (!refuses(hi)) return chunk.length
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1
+    if (refuses(mid)) hi = mid
+    else lo = mid
+  }
+  let at = hi - 1
+  // A byte that breaks a character begun before it: name the character's first byte.
+  if (endsInsideCharacter(chunk.subarray(0, at))) {
+    while (at > 0 && ((chunk[at - 1] as number) & 0xc0) === 0x80) at -= 1
+    at -= 1
+  }
+  return at
+}
+
+const endsInsideCharacter = (bytes: Buffer): boolean => {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    return false
+  } catch {
+    return true
+  }
+}
+
+const countNewlines = (bytes: Buffer): number => {
+  let n = 0
+  for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) n += 1
+  return n
 }

@@ -2,6 +2,7 @@ import { once } from 'node:events'
 import { createWriteStream } from 'node:fs'
 import { finished } from 'node:stream/promises'
 import { csvText } from './csv-text.js'
+import { AppError } from './errors.js'
 
 /** A CSV file being written, one record at a time. */
 export interface CsvOutput {
@@ -14,7 +15,15 @@ export interface CsvOutput {
 /** Opens (truncates) `file` for CSV records; fails now if it cannot be created. */
 export const openCsvOutput = async (file: string): Promise<CsvOutput> => {
   const out = createWriteStream(file)
-  await once(out, 'open')
+  try {
+    await once(out, 'open')
+  } catch (e) {
+    // A missing folder or no permission: the user's path, not an internal fault.
+    throw new AppError('VALIDATION', `${file}: cannot write the file (${(e as Error).message})`, {
+      field: file,
+      cause: e,
+    })
+  }
   let closed = false
   return {
     write: async (cells) => {

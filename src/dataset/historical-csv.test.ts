@@ -112,6 +112,40 @@ describe.each(testDatabases())('writeHistoricalCsv on $name', ({ open }) => {
     await expect(readFile(outFile)).rejects.toThrow(/ENOENT/)
   })
 
+  it('refuses a repeated header name and rows with a different number of fields', async () => {
+    const outFile = path.join(dir, 'never2.csv')
+    const twice = await file(
+      'twice.csv',
+      'patient_id,event_timestamp,patient_id\n007,2024-01-01,7\n',
+    )
+    await expect(
+      writeHistoricalCsv({ store, repo, entitiesFile: twice, refs: ['vitals:age'], outFile }),
+    ).rejects.toThrow(/twice\.csv: column\(s\) 'patient_id' appear more than once/)
+    const ragged = await file('ragged.csv', 'patient_id,event_timestamp\n007,2024-01-01,x\n7\n')
+    await expect(
+      writeHistoricalCsv({ store, repo, entitiesFile: ragged, refs: ['vitals:age'], outFile }),
+    ).rejects.toThrow(
+      /ragged\.csv: row 1: has 3 fields, the header has 2; row 2: has 1 fields, the header has 2/,
+    )
+    await expect(readFile(outFile)).rejects.toThrow(/ENOENT/)
+  })
+
+  it("names an output path it cannot create as the user's error", async () => {
+    const entities = await file('ok.csv', 'patient_id,event_timestamp\n007,2024-01-01\n')
+    await expect(
+      writeHistoricalCsv({
+        store,
+        repo,
+        entitiesFile: entities,
+        refs: ['vitals:age'],
+        outFile: path.join(dir, 'no-such-folder', 'out.csv'),
+      }),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringMatching(/out\.csv: cannot write the file \(ENOENT/),
+    })
+  })
+
   it('requires the join key column, known references and one entity', async () => {
     const noKey = await file('nokey.csv', 'pid,event_timestamp\n1,2024-01-01\n')
     const outFile = path.join(dir, 'o.csv')

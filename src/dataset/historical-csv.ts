@@ -111,6 +111,14 @@ const readEntityFile = async (
       for (const cells of batch) {
         if (!header) {
           header = cells
+          const repeated = header.filter((c, i) => header?.indexOf(c) !== i)
+          if (repeated.length) {
+            throw new AppError(
+              'VALIDATION',
+              `${file}: column(s) ${[...new Set(repeated)].map((c) => `'${c}'`).join(', ')} appear more than once in the header`,
+              { field: file },
+            )
+          }
           keyAt = header.indexOf(joinKey)
           tsAt = header.indexOf(EVENT_TIMESTAMP_COLUMN)
           const missing = [joinKey, EVENT_TIMESTAMP_COLUMN].filter((c) => !header?.includes(c))
@@ -126,6 +134,10 @@ const readEntityFile = async (
         dataRows += 1
         if (dataRows % PROGRESS_EVERY === 0) progress?.({ phase: 'reading', done: dataRows })
         const row = dataRows
+        if (cells.length !== header.length) {
+          problems.push(`row ${row}: has ${cells.length} fields, the header has ${header.length}`)
+          continue
+        }
         const key = (cells[keyAt] ?? '').trim()
         const text = (cells[tsAt] ?? '').trim()
         const at = parseTimestamp(text)

@@ -216,6 +216,47 @@ describe.each(testDatabases())('ingestCsv on $name', ({ open }) => {
     ])
   })
 
+  it('rejects a file that is not UTF-8 and stores nothing of it', async () => {
+    const before = (await readAll(store, 'vitals')).length
+    const latin1 = Buffer.concat([
+      Buffer.from(`${HEADER}\nM`),
+      Buffer.from([0xfc]),
+      Buffer.from('ller,2024-05-01,,40,1.5,true,low,,0,\nM'),
+      Buffer.from([0xf6]),
+      Buffer.from('ller,2024-05-01,,41,1.5,true,low,,0,\n'),
+    ])
+    const f = path.join(dir, 'latin1.csv')
+    await writeFile(f, latin1)
+    await expect(
+      ingestCsv({ db, store, repo, source: 'clinic', file: f, onError: 'skip' }),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringMatching(/latin1\.csv: not UTF-8: byte 0xFC at line 2/),
+    })
+    expect(await readAll(store, 'vitals')).toHaveLength(before)
+  })
+
+  it('refuses a rejects file that is the input file, and leaves the input whole', async () => {
+    const text = `${HEADER}\nr1,2024-05-02,,40,1.5,true,low,,0,\nr2,2024-05-02,,x,1.5,true,low,,0,\n`
+    const f = await file('self.csv', text)
+    await expect(
+      ingestCsv({
+        db,
+        store,
+        repo,
+        source: 'clinic',
+        file: f,
+        onError: 'skip',
+        rejectsFile: path.join(dir, '.', 'self.csv'),
+      }),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringMatching(/--rejects .*self\.csv is the input file/),
+    })
+    expect(await readFile(f, 'utf8')).toBe(text)
+    expect((await readAll(store, 'vitals')).map((r) => r.entityKey)).not.toContain('r1')
+  })
+
   it('reports a CSV syntax error and a missing file clearly', async () => {
     const f = await file('quote.csv', `${HEADER}\n"unterminated,2024-01-01,,1,1,true,low,,0,\n`)
     await expect(ingestCsv({ db, store, repo, source: 'clinic', file: f })).rejects.toThrow(

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises'
 import { type CsvInput, openCsv } from '../core/csv-input.js'
 import { AppError } from '../core/errors.js'
+import { refuseOutputOverInput } from '../core/same-file.js'
 import type { Db } from '../db/connect.js'
 import type { FeatureRepo } from '../features/repo.js'
 import { checkHeader, makeRowConverter, type RowError } from './convert-row.js'
@@ -84,6 +85,7 @@ export const ingestCsv = async (options: IngestOptions): Promise<IngestReport> =
     })
   }
   const totalBytes = await fileSize(file)
+  if (options.rejectsFile) await refuseOutputOverInput(file, options.rejectsFile, '--rejects')
   await store.ensureTables(views)
   const convert = makeRowConverter(repo, source)
   const tables = views.map(viewTable)
