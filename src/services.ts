@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { loadConfig, resolvePath } from './config/load.js'
 import type { Config } from './config/schema.js'
+import type { AppError } from './core/errors.js'
 import { connectDb, type Db } from './db/connect.js'
 import { migrateToLatest } from './db/migrate.js'
 import { planAgainstDb } from './features/apply.js'
@@ -31,6 +32,8 @@ export interface Services {
   offline(): Promise<OfflineStore>
   online(): Promise<OnlineStore>
   watermarks(): Promise<WatermarkStore>
+  /** UNAVAILABLE naming the offline store when `e` says its server went away; else undefined. */
+  explainFailure(e: unknown): AppError | undefined
   close(): Promise<void>
 }
 
@@ -47,6 +50,7 @@ export const openServices = async (
       return p
     }
   }
+  let opened: Db | undefined
   const db = once(async () => {
     const handle = await connectDb(
       config.offline_store.type === 'pglite'
@@ -54,6 +58,7 @@ export const openServices = async (
         : config.offline_store,
     )
     closers.push(() => handle.close())
+    opened = handle
     await migrateToLatest(handle)
     return handle
   })
@@ -84,6 +89,7 @@ export const openServices = async (
         ? new MemoryWatermarkStore()
         : new PostgresWatermarkStore(await db()),
     ),
+    explainFailure: (e) => opened?.explainFailure(e),
     close: async () => {
       // Last opened, first closed.
       for (const close of closers.reverse()) await close()
@@ -100,6 +106,9 @@ export const withServices = async <T>(
   const services = await openServices(configFile, env)
   try {
     return await work(services)
+  } catch (e) {
+    // A server that went away mid-command is named as such, not reported as a bug.
+    throw services.explainFailure(e) ?? e
   } finally {
     await services.close()
   }

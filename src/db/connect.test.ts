@@ -3,7 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { sql } from 'kysely'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { testDatabases } from '../../test/support/databases.js'
 import { isAppError } from '../core/errors.js'
 import { connectDb } from './connect.js'
 
@@ -54,3 +56,51 @@ describe('connectDb on a PGlite folder', () => {
     }
   })
 })
+
+// Postgres only: PGlite runs in this process and has no connection to lose.
+for (const { open } of testDatabases().filter((d) => d.name === 'postgres')) {
+  describe('connectDb on Postgres, when the server drops a connection mid-query', () => {
+    it('rejects the query, keeps the process alive and names the server as unavailable', async () => {
+      const db = await open()
+      try {
+        const marker = `ward_drop_${Date.now()}`
+        const running = sql`select pg_sleep(30), ${sql.lit(marker)}::text`.execute(db.kysely)
+        const failed = running.then(
+          () => undefined,
+          (e: unknown) => e,
+        )
+        // Another connection ends the busy one, as a server restart or a proxy timeout would.
+        const admin = new pg.Client({ connectionString: process.env.DATABASE_URL })
+        await admin.connect()
+        try {
+          for (let tries = 0; tries < 50; tries++) {
+            const { rows } = await admin.query(
+              `select pg_terminate_backend(pid) as done from pg_stat_activity
+               where query like '%' || $1 || '%' and pid <> pg_backend_pid()`,
+              [marker],
+            )
+            if (rows.length > 0) break
+            await new Promise((r) => setTimeout(r, 100))
+          }
+        } finally {
+          await admin.end()
+        }
+        const e = await failed
+        expect(e).toBeInstanceOf(Error)
+        expect(db.explainFailure(e)).toMatchObject({
+          code: 'UNAVAILABLE',
+          message: expect.stringMatching(
+            /^Postgres at postgres:\/\/.* stopped answering during the command/,
+          ),
+        })
+        // A plain SQL error is not a lost connection.
+        const bad = await sql`select * from no_such_table`
+          .execute(db.kysely)
+          .catch((x: unknown) => x)
+        expect(db.explainFailure(bad)).toBeUndefined()
+      } finally {
+        await db.close()
+      }
+    })
+  })
+}

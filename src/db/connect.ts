@@ -22,6 +22,11 @@ interface DbCommon {
   readonly kysely: Kysely<Database>
   /** Where it points, safe to print. */
   readonly target: string
+  /**
+   * The error to report for `e` when it says the server went away mid-command (UNAVAILABLE,
+   * naming the server); undefined for any other error.
+   */
+  explainFailure(e: unknown): AppError | undefined
   close(): Promise<void>
 }
 
@@ -48,6 +53,8 @@ export const connectDb = async (config: OfflineStoreConfig, dataDir?: string): P
       kind: 'pglite',
       pglite,
       target: `PGlite at ${where}`,
+      // In-process: there is no connection to lose.
+      explainFailure: () => undefined,
       close: async () => {
         try {
           await kysely.destroy()
@@ -59,8 +66,19 @@ export const connectDb = async (config: OfflineStoreConfig, dataDir?: string): P
   }
   const target = `Postgres at ${redactUrl(config.url)}`
   const pool = new pg.Pool({ connectionString: config.url, max: 8, connectionTimeoutMillis: 5000 })
-  // An idle client's network error would otherwise crash the process.
-  pool.on('error', () => {})
+  // A client's network error would otherwise crash the process: pg emits it as an 'error' event,
+  // which the pool listens to only while the client is idle. A busy client's query rejects with
+  // the same error, so nothing is swallowed; the event only marks that a connection was lost.
+  let lost = false
+  pool.on('error', () => {
+    lost = true
+  })
+  pool.on('connect', (client) => {
+    client.on('error', () => {
+      lost = true
+    })
+  })
+  const port = Number(new URL(config.url).port || 5432)
   try {
     const client = await pool.connect()
     client.release()
@@ -73,7 +91,41 @@ export const connectDb = async (config: OfflineStoreConfig, dataDir?: string): P
     )
   }
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-  return { kysely, kind: 'postgres', pool, target, close: () => kysely.destroy() }
+  const explainFailure = (e: unknown): AppError | undefined => {
+    if (!isConnectionFailure(e, port, lost)) return undefined
+    return new AppError(
+      'UNAVAILABLE',
+      `${target} stopped answering during the command (${(e as Error).message}); what it had not committed was rolled back. Run the command again once the server answers`,
+      { field: 'offline_store.url', cause: e },
+    )
+  }
+  return { kysely, kind: 'postgres', pool, target, explainFailure, close: () => kysely.destroy() }
+}
+
+/** Socket errors of a connection that broke or could not be made. */
+const SOCKET_FAILURES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+])
+
+/**
+ * Whether `e` says the Postgres connection broke: SQLSTATE class 08 (connection exception) or
+ * 57P01–57P03 (the server shutting down or not accepting connections), pg's own message for a
+ * connection that ended, or a socket error on the server's port (or on a pool that saw one of
+ * its connections fail).
+ */
+const isConnectionFailure = (e: unknown, port: number, poolLostOne: boolean): boolean => {
+  if (!(e instanceof Error)) return false
+  const { code, port: errorPort } = e as { code?: unknown; port?: unknown }
+  if (typeof code === 'string' && (code.startsWith('08') || /^57P0[1-3]$/.test(code))) return true
+  if (/^Connection terminated|is not queryable/.test(e.message)) return true
+  return (
+    typeof code === 'string' && SOCKET_FAILURES.has(code) && (errorPort === port || poolLostOne)
+  )
 }
 
 /**

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { isAppError } from '../core/errors.js'
 import { MemoryOnlineStore } from './memory-online-store.js'
 import { openOnlineStore } from './open-online-store.js'
+import { connectRedis } from './redis-connect.js'
 
 describe('openOnlineStore', () => {
   it('opens a memory store whose relative snapshot path resolves against the config folder', async () => {
@@ -40,3 +41,18 @@ describe('openOnlineStore', () => {
     expect((error as Error).message).toContain('Redis at redis://:***@127.0.0.1:1')
   })
 })
+
+// Needs a real server: runs when REDIS_URL is set (as in CI).
+for (const url of process.env.REDIS_URL ? [process.env.REDIS_URL] : []) {
+  describe('connectRedis on a real server', () => {
+    it('refuses a database index the server does not have, instead of using database 0', async () => {
+      const u = new URL(url)
+      u.pathname = '/9999'
+      const error = await connectRedis(u.toString()).catch((e: unknown) => e)
+      expect(isAppError(error) && error.code).toBe('VALIDATION')
+      expect((error as Error).message).toMatch(
+        /^Redis at redis:\/\/.*: database 9999 cannot be selected/,
+      )
+    })
+  })
+}

@@ -61,7 +61,28 @@ export const connectRedis = async (url: string): Promise<RedisClient> => {
       ' (start it, or set REDIS_URL / online_store.url to one that runs)',
     )
   }
+  await checkDatabase(client, url)
   return client
+}
+
+/**
+ * Confirms the URL's database index: ioredis selects it on connect, but when the server refuses
+ * (an index past its `databases` setting) it goes on in database 0, where reads would find
+ * nothing and writes would land among another database's keys.
+ */
+const checkDatabase = async (client: Redis, url: string): Promise<void> => {
+  const db = client.options.db ?? 0
+  if (db === 0) return
+  try {
+    await client.select(db)
+  } catch (e) {
+    client.disconnect()
+    throw new AppError(
+      'VALIDATION',
+      `${describeRedis(url)}: database ${db} cannot be selected (${e instanceof Error ? e.message : String(e)}); use an index below the server's \`databases\` setting (16 by default)`,
+      { field: 'online_store.url', cause: e },
+    )
+  }
 }
 
 const newClient = (url: string): Redis =>
