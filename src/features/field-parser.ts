@@ -25,7 +25,7 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
  * - float: any decimal number; `-1` is a real value here (only `missing_values` mean missing);
  * - bool: exactly one of `true_values` / `false_values`;
  * - categorical: exactly one of `values` (case-sensitive; `None` is a category where listed);
- * - string: the trimmed text.
+ * - string: the trimmed text, without NUL characters (Postgres text cannot hold them).
  */
 export const compileFieldParser = (field: Field, sourceMissing: readonly string[]): FieldParser => {
   const missing = new Set([...sourceMissing, ...field.missing_values])
@@ -92,6 +92,13 @@ const typedParser = (
         values.has(cell) ? cell : new CellRejection(`not a listed category${expected}`)
     }
     case 'string':
-      return (cell) => cell
+      return (cell) => (hasNul(cell) ? new CellRejection(NUL_REASON) : cell)
   }
 }
+
+const NUL = '\u0000'
+/** Also used for entity keys, which are stored as text too. */
+export const NUL_REASON = 'contains a NUL character (U+0000), which Postgres text cannot store'
+
+/** Whether a cell holds a NUL character (see `NUL_REASON`). */
+export const hasNul = (text: string): boolean => text.includes(NUL)

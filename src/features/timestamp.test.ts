@@ -30,22 +30,36 @@ describe('parseTimestamp', () => {
     expect(ms('2024-02-29')).toBe(Date.UTC(2024, 1, 29))
   })
 
-  it('reads years 0000-0099 as written, not as 19xx', () => {
+  it('reads years 0001-0099 as written, not as 19xx', () => {
     const year = (s: string) => parseTimestamp(s)?.getUTCFullYear()
     expect(year('0050-06-15')).toBe(50)
     expect(year('0099-12-31T23:59:59Z')).toBe(99)
-    expect(year('0000-01-01T00:00:00Z')).toBe(0)
+    expect(year('0001-01-01T00:00:00Z')).toBe(1)
     expect(parseTimestamp('0050-06-15T12:00:00Z')?.toISOString()).toBe('0050-06-15T12:00:00.000Z')
     // 0004 is a leap year in the proleptic Gregorian calendar, 0100 is not.
     expect(year('0004-02-29')).toBe(4)
     expect(parseTimestamp('0100-02-29')).toBeUndefined()
   })
 
+  it('refuses instants outside the years 0001-9999 in UTC, which Postgres cannot read back', () => {
+    for (const outside of [
+      '0000-06-01',
+      '0001-01-01T00:30+01:00', // 0000-12-31T23:30Z
+      '9999-12-31T23:59:59-01:00', // 10000-01-01T00:59:59Z
+    ]) {
+      expect(parseTimestamp(outside), outside).toBeUndefined()
+    }
+    expect(parseTimestamp('0001-01-01T00:00:00Z')?.toISOString()).toBe('0001-01-01T00:00:00.000Z')
+    expect(parseTimestamp('9999-12-31T23:59:59.999Z')?.toISOString()).toBe(
+      '9999-12-31T23:59:59.999Z',
+    )
+  })
+
   it('property: round-trips every toISOString() output', () => {
     fc.assert(
       fc.property(
         fc.date({
-          min: new Date('0000-01-01T00:00:00Z'),
+          min: new Date('0001-01-01T00:00:00Z'),
           max: new Date('9999-12-31T23:59:59.999Z'),
           noInvalidDate: true,
         }),

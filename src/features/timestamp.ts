@@ -2,8 +2,10 @@
  * ISO 8601 date-times as sources write them: `2024-03-01`, `2024-03-01T08:30`, `…:05`, `…:05.123`,
  * with `T` or a space, and an optional zone `Z`, `+02:00` or `+0200`. **No zone means UTC**: the
  * platform never depends on the machine's time zone. Out-of-range parts (month 13, 30 February,
- * hour 24) are rejected rather than rolled over as `Date` would. Years 0000-9999 are read as written
- * (proleptic Gregorian calendar).
+ * hour 24) are rejected rather than rolled over as `Date` would. Years are read as written
+ * (proleptic Gregorian calendar); the instant, in UTC, must lie in the years 0001–9999, the range
+ * whose ISO text Postgres reads back (it has no year 0, and `toISOString` writes year 10000 as
+ * `+010000`).
  */
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/
@@ -33,8 +35,13 @@ export const parseTimestamp = (text: string): Date | undefined => {
     return undefined
   }
   const offset = zoneOffsetMs(m[8])
-  return offset === undefined ? undefined : new Date(local - offset)
+  if (offset === undefined) return undefined
+  const at = local - offset
+  return at < FIRST_INSTANT || at > LAST_INSTANT ? undefined : new Date(at)
 }
+
+const FIRST_INSTANT = Date.parse('0001-01-01T00:00:00.000Z')
+const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z')
 
 const zoneOffsetMs = (zone: string | undefined): number | undefined => {
   if (!zone || zone === 'Z') return 0

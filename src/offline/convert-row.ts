@@ -1,6 +1,12 @@
 import { AppError } from '../core/errors.js'
 import { ROW_NUMBER_COLUMN } from '../features/cross-check.js'
-import { CellRejection, compileFieldParser, type FieldParser } from '../features/field-parser.js'
+import {
+  CellRejection,
+  compileFieldParser,
+  type FieldParser,
+  hasNul,
+  NUL_REASON,
+} from '../features/field-parser.js'
 import type { FeatureRepo } from '../features/repo.js'
 import type { Source } from '../features/schema.js'
 import { parseTimestamp } from '../features/timestamp.js'
@@ -136,6 +142,7 @@ export const makeRowConverter = (repo: FeatureRepo, sourceName: string): RowConv
       const raw = record[column]
       const key = raw?.trim() ?? ''
       if (key === '' || missing.has(key)) fail(column, raw, `missing entity key (${joinKey})`)
+      else if (hasNul(key)) fail(column, raw, `entity key (${joinKey}) ${NUL_REASON}`)
       else if (intEntity !== undefined && !INT_KEY.test(key)) {
         fail(
           column,

@@ -1,6 +1,11 @@
 import { lastInstantText } from '../core/instant-text.js'
 import { ROW_NUMBER_COLUMN } from '../features/cross-check.js'
-import { CellRejection, compileFieldParser, type FieldParser } from '../features/field-parser.js'
+import {
+  CellRejection,
+  compileFieldParser,
+  type FieldParser,
+  hasNul,
+} from '../features/field-parser.js'
 import type { FeatureRepo } from '../features/repo.js'
 import { parseTimestamp } from '../features/timestamp.js'
 import { copyText } from './copy-text.js'
@@ -90,7 +95,8 @@ export const makeRecordEncoder = (
     const keys: string[] = []
     for (const k of keyColumns) {
       const key = k.cell < 0 ? String(rowNumber) : (cells[k.cell] ?? '').trim()
-      if (key === '' || missing.has(key) || (k.int && !INT_KEY.test(key))) return undefined
+      if (key === '' || missing.has(key) || (k.int && !INT_KEY.test(key)) || hasNul(key))
+        return undefined
       keys.push(key)
     }
     const event = eventCell < 0 ? fixedEvent : parseTimestamp((cells[eventCell] ?? '').trim())

@@ -257,6 +257,29 @@ describe.each(testDatabases())('ingestCsv on $name', ({ open }) => {
     expect((await readAll(store, 'vitals')).map((r) => r.entityKey)).not.toContain('r1')
   })
 
+  it('rejects per row what Postgres could not store: NUL characters, years outside 0001-9999', async () => {
+    const lines = [
+      HEADER,
+      'n1,2024-06-01,,40,1.5,true,low,ok,0,',
+      'n\u00002,2024-06-01,,40,1.5,true,low,,0,',
+      'n3,2024-06-01,,40,1.5,true,low,a\u0000b,0,',
+      'n4,0000-06-01,,40,1.5,true,low,,0,',
+      'n5,2024-06-01,9999-12-31T23:59:59-01:00,40,1.5,true,low,,0,',
+    ]
+    const f = await file('nul.csv', `${lines.join('\n')}\n`)
+    const report = await ingestCsv({ db, store, repo, source: 'clinic', file: f, onError: 'skip' })
+    expect(report).toMatchObject({ rowsRead: 5, rowsRejected: 4 })
+    expect(report.errors.map((e) => [e.row, e.column, e.reason])).toEqual([
+      [2, 'pid', expect.stringMatching(/NUL character/)],
+      [3, 'Note', expect.stringMatching(/NUL character/)],
+      [4, 'ts', expect.stringMatching(/not an ISO 8601 date-time/)],
+      [5, 'written', expect.stringMatching(/not an ISO 8601 date-time/)],
+    ])
+    const keys = (await readAll(store, 'vitals')).map((r) => r.entityKey)
+    expect(keys).toContain('n1')
+    expect(keys.filter((k) => /^n\D?[2-5]$/.test(k))).toEqual([])
+  })
+
   it('reports a CSV syntax error and a missing file clearly', async () => {
     const f = await file('quote.csv', `${HEADER}\n"unterminated,2024-01-01,,1,1,true,low,,0,\n`)
     await expect(ingestCsv({ db, store, repo, source: 'clinic', file: f })).rejects.toThrow(

@@ -256,4 +256,23 @@ describe('materializeIncremental', () => {
     const third = await materializeIncremental({ ...base, views: [vitals], now: day(5) })
     expect(third.views[0]).toMatchObject({ rows: 0, watermark: day(5) })
   })
+
+  it('copies up to a future `now` but moves the watermark no further than the real time', async () => {
+    const offline = history()
+    const online = await MemoryOnlineStore.open()
+    const watermarks = new MemoryWatermarkStore()
+    const before = Date.now()
+    const inAYear = new Date(before + 365 * 86_400_000)
+    const report = await materializeIncremental({
+      offline,
+      online,
+      watermarks,
+      views: [vitals],
+      now: inAYear,
+    })
+    expect(report.views[0]?.end).toEqual(inAYear)
+    const mark = (await watermarks.get('vitals'))?.getTime() ?? 0
+    expect(mark).toBeGreaterThanOrEqual(before)
+    expect(mark).toBeLessThanOrEqual(Date.now())
+  })
 })

@@ -70,7 +70,9 @@ export const materialize = async (
 
 /**
  * `ward materialize-incremental`: per view, from its watermark (unbounded when it has none) to
- * `now`. A view already at or past `now` copies nothing.
+ * `now`. A view already at or past `now` copies nothing. A `now` in the future (`--now`) copies
+ * rows up to it, but, as for `materialize`, no watermark moves past the real time: rows stamped
+ * in between and ingested later must still be copied by the next run.
  */
 export const materializeIncremental = async (
   options: Common & { now: Date },
@@ -78,7 +80,7 @@ export const materializeIncremental = async (
   run(
     options,
     async (view) => ({ start: await options.watermarks.get(view), end: options.now }),
-    options.now,
+    new Date(Math.min(options.now.getTime(), Date.now())),
   )
 
 const run = async (
