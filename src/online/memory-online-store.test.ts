@@ -61,6 +61,49 @@ describe('memory online store snapshot', () => {
     await second.close()
   })
 
+  it('merges writers of one snapshot: neither erases the other, the later event time wins', async () => {
+    const vitals: OnlineView = { name: 'vitals', ttl: 0, fields: [{ name: 'hr', type: 'int' }] }
+    const later = new Date(ts.getTime() + 60_000)
+    const row = (entityKey: string, eventTs: Date, values: Record<string, number | null>) => ({
+      entityKey,
+      eventTs,
+      createdTs: null,
+      values,
+    })
+    // Both open before either flushes, as two `ward materialize` processes would.
+    const a = await MemoryOnlineStore.open({ path })
+    const b = await MemoryOnlineStore.open({ path })
+    await a.write(view, [row('1', later, { chol: 6, smoker: null })])
+    await b.write(vitals, [row('1', ts, { hr: 70 })])
+    await b.write(view, [
+      row('1', ts, { chol: 5, smoker: null }),
+      row('2', ts, { chol: 4, smoker: null }),
+    ])
+    await a.flush()
+    await b.flush()
+    // b now also sees what a wrote.
+    const [fromB] = await b.read([{ view, entityKeys: ['1'] }], later)
+    expect(fromB?.entities[0]).toMatchObject({ status: 'present', values: { chol: 6 } })
+    await Promise.all([a.close(), b.close()])
+
+    const c = await MemoryOnlineStore.open({ path })
+    const results = await c.read(
+      [
+        { view, entityKeys: ['1', '2'] },
+        { view: vitals, entityKeys: ['1'] },
+      ],
+      later,
+    )
+    expect(results.map((r) => r.entities.map((e) => e.status === 'present' && e.values))).toEqual([
+      [
+        { chol: 6, smoker: null },
+        { chol: 4, smoker: null },
+      ],
+      [{ hr: 70 }],
+    ])
+    expect(await readdir(join(dir, 'nested'))).toEqual(['online.json'])
+  })
+
   it('does not create a file when nothing was written', async () => {
     const store = await MemoryOnlineStore.open({ path })
     await store.flush()

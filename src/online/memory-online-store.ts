@@ -1,5 +1,6 @@
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import lockfile from 'proper-lockfile'
 import { AppError } from '../core/errors.js'
 import { own } from '../core/own.js'
 import type { FeatureRow } from '../offline/offline-store.js'
@@ -37,12 +38,15 @@ const SNAPSHOT_FORMAT = 'ward-online-snapshot/1'
 /**
  * The in-process online store. With `path`, it loads that snapshot when opened and writes it
  * atomically (temp file + rename) on `flush()` and `close()`, so `ward materialize` and a later
- * `ward serve` share data with no server. Two processes writing one snapshot: the last to close
- * wins.
+ * `ward serve` share data with no server. Processes that write one snapshot merge into it under
+ * a lock, with the write rule (per key, the later event time wins), so one does not erase what
+ * another materialized (two `materialize` runs on a shared Postgres store did, while both moved
+ * their watermarks).
  */
 export class MemoryOnlineStore implements OnlineStore {
-  private readonly views = new Map<string, Map<string, StoredRow>>()
-  private dirty = false
+  private views = new Map<string, Map<string, StoredRow>>()
+  /** Keys written since the last flush, per view: what this process adds to the file. */
+  private changed = new Map<string, Set<string>>()
 
   private constructor(private readonly path: string | undefined) {}
 
@@ -66,14 +70,19 @@ export class MemoryOnlineStore implements OnlineStore {
       byKey = new Map()
       this.views.set(view.name, byKey)
     }
+    let changed = this.changed.get(view.name)
+    if (!changed) {
+      changed = new Set()
+      this.changed.set(view.name, changed)
+    }
     let written = 0
     for (const { key, ...row } of encoded) {
       const current = byKey.get(key)
       if (current && current.eventTsMs > row.eventTsMs) continue
       byKey.set(key, row)
+      changed.add(key)
       written += 1
     }
-    if (written > 0) this.dirty = true
     return { written, skippedOlder: rows.length - written }
   }
 
@@ -101,18 +110,42 @@ export class MemoryOnlineStore implements OnlineStore {
 
   async ping(): Promise<void> {}
 
-  /** Writes the snapshot if anything changed since the last flush (no-op without `path`). */
+  /**
+   * Writes the snapshot if anything changed since the last flush (no-op without `path`): under
+   * the file's lock, reads what is there now (another process may have written since this one
+   * opened it), keeps this process's rows where they are not older, and writes the union. This
+   * process then also sees the other's rows.
+   */
   async flush(): Promise<void> {
-    if (this.path === undefined || !this.dirty) return
-    const snapshot: Snapshot = { format: SNAPSHOT_FORMAT, views: {} }
-    for (const [view, byKey] of this.views) {
-      // fromEntries defines own properties, so an entity key like `__proto__` survives.
-      snapshot.views[view] = Object.fromEntries(
-        [...byKey].map(([key, row]) => [key, { [EVENT_TS_FIELD]: row.eventTs, ...row.values }]),
-      )
-    }
-    await writeAtomically(this.path, JSON.stringify(snapshot))
-    this.dirty = false
+    const path = this.path
+    if (path === undefined || ![...this.changed.values()].some((keys) => keys.size > 0)) return
+    await withSnapshotLock(path, async () => {
+      const merged = await readSnapshot(path)
+      for (const [view, keys] of this.changed) {
+        const ours = this.views.get(view)
+        if (!ours) continue
+        let theirs = merged.get(view)
+        if (!theirs) {
+          theirs = new Map()
+          merged.set(view, theirs)
+        }
+        for (const key of keys) {
+          const row = ours.get(key)
+          const current = theirs.get(key)
+          if (row && !(current && current.eventTsMs > row.eventTsMs)) theirs.set(key, row)
+        }
+      }
+      const snapshot: Snapshot = { format: SNAPSHOT_FORMAT, views: {} }
+      for (const [view, byKey] of merged) {
+        // fromEntries defines own properties, so an entity key like `__proto__` survives.
+        snapshot.views[view] = Object.fromEntries(
+          [...byKey].map(([key, row]) => [key, { [EVENT_TS_FIELD]: row.eventTs, ...row.values }]),
+        )
+      }
+      await writeAtomically(path, JSON.stringify(snapshot))
+      this.views = merged
+      this.changed = new Map()
+    })
   }
 
   async close(): Promise<void> {
@@ -120,28 +153,63 @@ export class MemoryOnlineStore implements OnlineStore {
   }
 
   private async load(path: string): Promise<void> {
-    let text: string
-    try {
-      text = await readFile(path, 'utf8')
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return
-      throw new AppError('UNAVAILABLE', `online snapshot ${path} cannot be read: ${e}`, {
-        field: 'online_store.path',
-        cause: e,
-      })
-    }
-    const snapshot = parseSnapshot(text, path)
-    for (const [view, rows] of Object.entries(snapshot.views)) {
-      const byKey = new Map<string, StoredRow>()
-      for (const [key, { [EVENT_TS_FIELD]: eventTs, ...values }] of Object.entries(rows)) {
-        const eventTsMs = Date.parse(eventTs ?? '')
-        if (eventTs === undefined || Number.isNaN(eventTsMs)) {
-          throw corrupt(path, `views.${view}.${key}._ts`)
-        }
-        byKey.set(key, { eventTsMs, eventTs, values })
+    this.views = await readSnapshot(path)
+  }
+}
+
+/** The snapshot at `path` as stored rows per view; empty when there is no file yet. */
+const readSnapshot = async (path: string): Promise<Map<string, Map<string, StoredRow>>> => {
+  const views = new Map<string, Map<string, StoredRow>>()
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return views
+    throw new AppError('UNAVAILABLE', `online snapshot ${path} cannot be read: ${e}`, {
+      field: 'online_store.path',
+      cause: e,
+    })
+  }
+  const snapshot = parseSnapshot(text, path)
+  for (const [view, rows] of Object.entries(snapshot.views)) {
+    const byKey = new Map<string, StoredRow>()
+    for (const [key, { [EVENT_TS_FIELD]: eventTs, ...values }] of Object.entries(rows)) {
+      const eventTsMs = Date.parse(eventTs ?? '')
+      if (eventTs === undefined || Number.isNaN(eventTsMs)) {
+        throw corrupt(path, `views.${view}.${key}._ts`)
       }
-      this.views.set(view, byKey)
+      byKey.set(key, { eventTsMs, eventTs, values })
     }
+    views.set(view, byKey)
+  }
+  return views
+}
+
+/**
+ * Runs `work` holding the snapshot's lock (proper-lockfile: a `.lock` folder beside the file,
+ * stale after 30 s should a holder crash), waiting up to ~15 s for another writer's flush.
+ */
+const withSnapshotLock = async (path: string, work: () => Promise<void>): Promise<void> => {
+  await mkdir(dirname(path), { recursive: true })
+  let release: () => Promise<void>
+  try {
+    release = await lockfile.lock(path, {
+      realpath: false,
+      stale: 30_000,
+      update: 5_000,
+      retries: { retries: 30, minTimeout: 100, maxTimeout: 1_000 },
+    })
+  } catch (e) {
+    throw new AppError(
+      'UNAVAILABLE',
+      `online snapshot ${path} stayed locked by another ward process (${(e as Error).message}); run the command again`,
+      { field: 'online_store.path', cause: e },
+    )
+  }
+  try {
+    await work()
+  } finally {
+    await release()
   }
 }
 
