@@ -1,12 +1,10 @@
 import { openCsv } from '../core/csv-input.js'
 import { openCsvOutput } from '../core/csv-output.js'
 import { AppError } from '../core/errors.js'
+import { EVENT_TIMESTAMP_COLUMN } from '../features/cross-check.js'
 import type { FeatureRepo } from '../features/repo.js'
 import { parseTimestamp } from '../features/timestamp.js'
 import type { EntityRow, FeatureValue, OfflineStore } from '../offline/offline-store.js'
-
-/** The entity file's time column, as in Feast's entity dataframes. */
-export const EVENT_TIMESTAMP_COLUMN = 'event_timestamp'
 
 export interface HistoricalCsvOptions {
   store: OfflineStore

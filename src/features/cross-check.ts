@@ -11,6 +11,9 @@ export interface DefinitionIssue {
 /** Entity key taken from the 1-based data row number, for files without an id column. */
 export const ROW_NUMBER_COLUMN = '$row'
 
+/** The time column of `ward historical`'s entity files, as in Feast's entity dataframes. */
+export const EVENT_TIMESTAMP_COLUMN = 'event_timestamp'
+
 type Files = readonly { file: string; content: FeatureFile }[]
 
 /**
@@ -28,7 +31,14 @@ export const checkReferences = (files: Files): DefinitionIssue[] => {
   for (const { file, content } of files) {
     content.entities.forEach((e, i) => {
       const owner = joinKeys.get(e.join_key)
-      if (owner && owner !== e.name) {
+      if (e.join_key === EVENT_TIMESTAMP_COLUMN) {
+        // Entity files hold both columns: one name cannot be the key and the time.
+        add(
+          file,
+          `entities.${i}.join_key`,
+          `join key '${e.join_key}' is the name of the entity files' time column; choose another`,
+        )
+      } else if (owner && owner !== e.name) {
         add(
           file,
           `entities.${i}.join_key`,

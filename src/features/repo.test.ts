@@ -106,6 +106,13 @@ describe('buildFeatureRepo', () => {
         f.entities.push({ name: 'person', join_key: 'patient_id' })
       }),
     ).toContain("entities.1.join_key: join key 'patient_id' is already used by entity 'patient'")
+    expect(
+      failsWith((f) => {
+        f.entities.push({ name: 'moment', join_key: 'event_timestamp' })
+      }),
+    ).toContain(
+      "entities.1.join_key: join key 'event_timestamp' is the name of the entity files' time column",
+    )
   })
 
   it("rejects field names of the offline tables' key columns, so apply never commits them", () => {

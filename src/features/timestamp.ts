@@ -5,7 +5,8 @@
  * hour 24) are rejected rather than rolled over as `Date` would. Years are read as written
  * (proleptic Gregorian calendar); the instant, in UTC, must lie in the years 0001–9999, the range
  * whose ISO text Postgres reads back (it has no year 0, and `toISOString` writes year 10000 as
- * `+010000`).
+ * `+010000`). Fractions beyond milliseconds are dropped (JavaScript dates hold milliseconds),
+ * the same way for stored rows and entity rows, so comparisons between them stay consistent.
  */
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/
