@@ -48,16 +48,19 @@ describe('loadConfig', () => {
     await expect(loadConfig(file, { REDIS_URL: 'http://u:secret@x' })).rejects.toThrow(
       'REDIS_URL: expected a URL starting redis:// or rediss:// (got http://u:***@x/)',
     )
+    await expect(loadConfig(file, { REDIS_URL: 'redis://h:6379/abc' })).rejects.toThrow(
+      'REDIS_URL: expected a database index after the host, e.g. redis://host:6379/0',
+    )
     await expect(loadConfig(file, { DATABASE_URL: 'localhost:5432' })).rejects.toThrow(
       /^DATABASE_URL: expected a URL starting postgres:\/\//,
     )
     const ok = await loadConfig(file, {
       DATABASE_URL: 'postgresql://u@h/db',
-      REDIS_URL: 'rediss://h',
+      REDIS_URL: 'rediss://h/3',
     })
     expect([ok.offline_store, ok.online_store]).toEqual([
       { type: 'postgres', url: 'postgresql://u@h/db' },
-      { type: 'redis', url: 'rediss://h' },
+      { type: 'redis', url: 'rediss://h/3' },
     ])
   })
 

@@ -19,7 +19,17 @@ const urlWithScheme = (schemes: readonly string[]) =>
 /** `config.yaml`: the project and which backends its stores use. */
 /** The store URLs config.yaml and DATABASE_URL / REDIS_URL may give. */
 export const postgresUrlSchema = urlWithScheme(['postgres', 'postgresql'])
-export const redisUrlSchema = urlWithScheme(['redis', 'rediss'])
+export const redisUrlSchema = urlWithScheme(['redis', 'rediss']).refine(
+  // ioredis reads the path as the database index; anything but digits crashed it at connect.
+  (u) => {
+    try {
+      return /^\/?(\d+)?$/.test(new URL(u).pathname)
+    } catch {
+      return true // not a URL at all: the scheme check says so
+    }
+  },
+  { message: 'expected a database index after the host, e.g. redis://host:6379/0' },
+)
 
 export const offlineStoreConfigSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('pglite'), path: z.string().min(1).default('.ward/pglite') }),

@@ -138,6 +138,28 @@ describe('openCsv', () => {
     })
   })
 
+  it('names a broken character that straddles two reads by its first byte', async () => {
+    // 64 KiB reads: the lead byte 0xC3 is the last byte of the first read, 'x' breaks it.
+    const head = Buffer.from(`a,b\n${'y'.repeat(65_535 - 4)}`)
+    const f = await write(
+      'straddle.csv',
+      Buffer.concat([head, Buffer.from([0xc3]), Buffer.from('x\n')]),
+    )
+    await expect(readAll(f)).rejects.toMatchObject({
+      message: expect.stringMatching(/byte 0xC3 at line 2 \(byte offset 65535\)/),
+    })
+  })
+
+  it('counts lines ended by CR alone or CRLF when naming a bad byte', async () => {
+    const f = await write(
+      'cr.csv',
+      Buffer.concat([Buffer.from('a,b\r1,2\r\n3,'), Buffer.from([0xff]), Buffer.from('\r')]),
+    )
+    await expect(readAll(f)).rejects.toMatchObject({
+      message: expect.stringMatching(/byte 0xFF at line 3 \(byte offset 11\)/),
+    })
+  })
+
   it('rejects a file that ends inside a character', async () => {
     const f = await write(
       'cut.csv',

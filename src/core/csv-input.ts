@@ -142,7 +142,6 @@ export const openCsv = async (file: string): Promise<CsvInput> => {
 const utf8Decoder = (file: string): Transform => {
   const decoder = new TextDecoder('utf-8', { fatal: true })
   let bytesBefore = 0
-  let linesBefore = 0
   // The end of the previous read: a character it began may be the one this read breaks.
   let tail = Buffer.alloc(0)
   return new Transform({
@@ -153,11 +152,15 @@ const utf8Decoder = (file: string): Transform => {
       try {
         decoded = decoder.decode(chunk, { stream: true })
       } catch {
-        done(notUtf8(file, tail, chunk, bytesBefore, linesBefore))
+        const bad = firstBadByte(tail, chunk, bytesBefore)
+        lineOf(file, bad.offset).then(
+          (line) =>
+            done(notUtf8(file, `byte ${bad.hex} at line ${line} (byte offset ${bad.offset})`)),
+          (e: unknown) => done(e as Error),
+        )
         return
       }
       bytesBefore += chunk.length
-      linesBefore += countNewlines(chunk)
       tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - 4)))
       done(null, decoded === '' ? undefined : decoded)
     },
@@ -166,24 +169,29 @@ const utf8Decoder = (file: string): Transform => {
         const rest = decoder.decode()
         done(null, rest === '' ? undefined : rest)
       } catch {
-        // The file ends inside a multi-byte character.
-        done(notUtf8(file, tail, Buffer.alloc(0), bytesBefore, linesBefore))
+        done(notUtf8(file, 'it ends inside a character'))
       }
     },
   })
 }
 
+const notUtf8 = (file: string, what: string): AppError =>
+  new AppError(
+    'VALIDATION',
+    `${file}: not UTF-8: ${what}; nothing stored. Save the file as UTF-8 (e.g. \`iconv -f latin1 -t utf-8\`)`,
+    { field: file },
+  )
+
 /**
- * Names the line and byte of the first invalid UTF-8 sequence in `chunk`, searched from the
- * start of the character the previous read (`tail`) left unfinished, if any.
+ * The first byte of the first invalid UTF-8 sequence, given the read that failed and the end of
+ * the one before it (`tail`): the search starts at the character that read left unfinished, if
+ * any, so a broken character that straddles two reads is named by its own first byte.
  */
-const notUtf8 = (
-  file: string,
+const firstBadByte = (
   tail: Buffer,
   chunk: Buffer,
   bytesBefore: number,
-  linesBefore: number,
-) => {
+): { offset: number; hex: string } => {
   let start = tail.length
   for (let i = tail.length - 1; i >= 0; i--) {
     // 0b10xxxxxx continues a character; any other byte starts one.
@@ -192,19 +200,37 @@ const notUtf8 = (
       break
     }
   }
-  const carried = tail.length - start
-  const at = Math.max(0, firstInvalidByte(Buffer.concat([tail.subarray(start), chunk])) - carried)
-  const line = linesBefore + countNewlines(chunk.subarray(0, at)) + 1
-  const byte = chunk[at]
-  const what =
-    byte === undefined
-      ? 'it ends inside a character'
-      : `byte 0x${byte.toString(16).padStart(2, '0').toUpperCase()} at line ${line} (byte offset ${bytesBefore + at})`
-  return new AppError(
-    'VALIDATION',
-    `${file}: not UTF-8: ${what}; nothing stored. Save the file as UTF-8 (e.g. \`iconv -f latin1 -t utf-8\`)`,
-    { field: file },
-  )
+  const joined = Buffer.concat([tail.subarray(start), chunk])
+  const at = firstInvalidByte(joined)
+  const byte = joined[at] ?? 0
+  return {
+    offset: bytesBefore - (tail.length - start) + at,
+    hex: `0x${byte.toString(16).padStart(2, '0').toUpperCase()}`,
+  }
+}
+
+/**
+ * The 1-based line holding byte `offset` of `file` (line ends: LF, CRLF or a lone CR). Read
+ * again from the start, only when a file is refused, so reading a good file counts nothing.
+ */
+const lineOf = async (file: string, offset: number): Promise<number> => {
+  let line = 1
+  let afterCr = false
+  let seen = 0
+  for await (const part of createReadStream(file, { start: 0, end: Math.max(0, offset - 1) })) {
+    const bytes = part as Buffer
+    for (let i = 0; i < bytes.length && seen < offset; i++, seen++) {
+      const b = bytes[i]
+      if (b === 0x0a) {
+        if (!afterCr) line += 1
+        afterCr = false
+      } else if (b === 0x0d) {
+        line += 1
+        afterCr = true
+      } else afterCr = false
+    }
+  }
+  return line
 }
 
 /**
@@ -245,10 +271,4 @@ const endsInsideCharacter = (bytes: Buffer): boolean => {
   } catch {
     return true
   }
-}
-
-const countNewlines = (bytes: Buffer): number => {
-  let n = 0
-  for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) n += 1
-  return n
 }

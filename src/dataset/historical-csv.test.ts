@@ -121,6 +121,10 @@ describe.each(testDatabases())('writeHistoricalCsv on $name', ({ open }) => {
     await expect(
       writeHistoricalCsv({ store, repo, entitiesFile: twice, refs: ['vitals:age'], outFile }),
     ).rejects.toThrow(/twice\.csv: column\(s\) 'patient_id' appear more than once/)
+    const nul = await file('nul.csv', 'patient_id,event_timestamp\n0\u000007,2024-01-01\n')
+    await expect(
+      writeHistoricalCsv({ store, repo, entitiesFile: nul, refs: ['vitals:age'], outFile }),
+    ).rejects.toThrow(/nul\.csv: row 1 column 'patient_id': contains a NUL character/)
     const ragged = await file('ragged.csv', 'patient_id,event_timestamp\n007,2024-01-01,x\n7\n')
     await expect(
       writeHistoricalCsv({ store, repo, entitiesFile: ragged, refs: ['vitals:age'], outFile }),

@@ -2,6 +2,7 @@ import { openCsv } from '../core/csv-input.js'
 import { openCsvOutput } from '../core/csv-output.js'
 import { AppError } from '../core/errors.js'
 import { EVENT_TIMESTAMP_COLUMN } from '../features/cross-check.js'
+import { hasNul, NUL_REASON } from '../features/field-parser.js'
 import type { FeatureRepo } from '../features/repo.js'
 import { parseTimestamp } from '../features/timestamp.js'
 import type { EntityRow, FeatureValue, OfflineStore } from '../offline/offline-store.js'
@@ -140,11 +141,12 @@ const readEntityFile = async (
         const text = (cells[tsAt] ?? '').trim()
         const at = parseTimestamp(text)
         if (key === '') problems.push(`row ${row} column '${joinKey}': empty entity key`)
+        else if (hasNul(key)) problems.push(`row ${row} column '${joinKey}': ${NUL_REASON}`)
         if (!at)
           problems.push(
             `row ${row} column '${EVENT_TIMESTAMP_COLUMN}': '${text}' is not an ISO 8601 date-time`,
           )
-        if (key !== '' && at) {
+        if (key !== '' && !hasNul(key) && at) {
           rows.push({ entityKey: key, eventTs: at })
           timestamps.push(cells[tsAt] ?? '')
         }

@@ -63,6 +63,12 @@ for (const { open } of testDatabases().filter((d) => d.name === 'postgres')) {
     it('rejects the query, keeps the process alive and names the server as unavailable', async () => {
       const db = await open()
       try {
+        // A plain SQL error is not a lost connection.
+        const bad = await sql`select * from no_such_table`
+          .execute(db.kysely)
+          .catch((x: unknown) => x)
+        expect(bad).toBeInstanceOf(Error)
+        expect(db.explainFailure(bad)).toBeUndefined()
         const marker = `ward_drop_${Date.now()}`
         const running = sql`select pg_sleep(30), ${sql.lit(marker)}::text`.execute(db.kysely)
         const failed = running.then(
@@ -93,11 +99,10 @@ for (const { open } of testDatabases().filter((d) => d.name === 'postgres')) {
             /^Postgres at postgres:\/\/.* stopped answering during the command/,
           ),
         })
-        // A plain SQL error is not a lost connection.
-        const bad = await sql`select * from no_such_table`
-          .execute(db.kysely)
-          .catch((x: unknown) => x)
-        expect(db.explainFailure(bad)).toBeUndefined()
+        // Also when wrapped, as materialize wraps a failure whose cleanup failed too.
+        expect(db.explainFailure(new AggregateError([e], 'materialize failed'))?.code).toBe(
+          'UNAVAILABLE',
+        )
       } finally {
         await db.close()
       }

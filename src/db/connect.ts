@@ -69,16 +69,14 @@ export const connectDb = async (config: OfflineStoreConfig, dataDir?: string): P
   // A client's network error would otherwise crash the process: pg emits it as an 'error' event,
   // which the pool listens to only while the client is idle. A busy client's query rejects with
   // the same error, so nothing is swallowed; the event only marks that a connection was lost.
-  let lost = false
-  pool.on('error', () => {
-    lost = true
-  })
-  pool.on('connect', (client) => {
-    client.on('error', () => {
-      lost = true
-    })
-  })
-  const port = Number(new URL(config.url).port || 5432)
+  const seen = new WeakSet<object>()
+  const remember = (e: unknown) => {
+    if (typeof e === 'object' && e !== null) seen.add(e)
+  }
+  pool.on('error', remember)
+  pool.on('connect', (client) => client.on('error', remember))
+  const url = new URL(config.url)
+  const server = { host: url.hostname, port: Number(url.port || 5432) }
   try {
     const client = await pool.connect()
     client.release()
@@ -92,10 +90,11 @@ export const connectDb = async (config: OfflineStoreConfig, dataDir?: string): P
   }
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   const explainFailure = (e: unknown): AppError | undefined => {
-    if (!isConnectionFailure(e, port, lost)) return undefined
+    const lost = causes(e).find((c) => isConnectionFailure(c, server, seen))
+    if (!lost) return undefined
     return new AppError(
       'UNAVAILABLE',
-      `${target} stopped answering during the command (${(e as Error).message}); what it had not committed was rolled back. Run the command again once the server answers`,
+      `${target} stopped answering during the command (${lost.message}); what it had not committed was rolled back. Run the command again once the server answers`,
       { field: 'offline_store.url', cause: e },
     )
   }
@@ -111,21 +110,35 @@ const SOCKET_FAILURES = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
 ])
+/** Name lookups that failed: the error carries the host name, not a port. */
+const LOOKUP_FAILURES = new Set(['ENOTFOUND', 'EAI_AGAIN'])
+
+/** `e` and what it wraps (`cause`, an AggregateError's errors), so a wrapped loss is found too. */
+const causes = (e: unknown, depth = 0): Error[] => {
+  if (!(e instanceof Error) || depth > 4) return []
+  const inner = [
+    ...(e instanceof AggregateError ? e.errors : []),
+    ...(e.cause === undefined ? [] : [e.cause]),
+  ]
+  return [e, ...inner.flatMap((c) => causes(c, depth + 1))]
+}
 
 /**
  * Whether `e` says the Postgres connection broke: SQLSTATE class 08 (connection exception) or
  * 57P01–57P03 (the server shutting down or not accepting connections), pg's own message for a
- * connection that ended, or a socket error on the server's port (or on a pool that saw one of
- * its connections fail).
+ * connection that ended, a socket error that one of the pool's clients reported (`seen`) or that
+ * names the server's port, or a failed lookup of the server's host name.
  */
-const isConnectionFailure = (e: unknown, port: number, poolLostOne: boolean): boolean => {
-  if (!(e instanceof Error)) return false
-  const { code, port: errorPort } = e as { code?: unknown; port?: unknown }
-  if (typeof code === 'string' && (code.startsWith('08') || /^57P0[1-3]$/.test(code))) return true
-  if (/^Connection terminated|is not queryable/.test(e.message)) return true
-  return (
-    typeof code === 'string' && SOCKET_FAILURES.has(code) && (errorPort === port || poolLostOne)
-  )
+const isConnectionFailure = (
+  e: Error,
+  server: { host: string; port: number },
+  seen: WeakSet<object>,
+): boolean => {
+  const { code, port, hostname } = e as { code?: unknown; port?: unknown; hostname?: unknown }
+  if (typeof code !== 'string') return /^Connection terminated|is not queryable/.test(e.message)
+  if (code.startsWith('08') || /^57P0[1-3]$/.test(code)) return true
+  if (SOCKET_FAILURES.has(code)) return seen.has(e) || port === server.port
+  return LOOKUP_FAILURES.has(code) && hostname === server.host
 }
 
 /**

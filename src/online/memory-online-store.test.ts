@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -102,6 +103,33 @@ describe('memory online store snapshot', () => {
       [{ hr: 70 }],
     ])
     expect(await readdir(join(dir, 'nested'))).toEqual(['online.json'])
+  })
+
+  it('keeps a row written while a flush is on its way, and saves it with the next', async () => {
+    const store = await MemoryOnlineStore.open({ path })
+    const row = (entityKey: string) => ({
+      entityKey,
+      eventTs: ts,
+      createdTs: null,
+      values: { chol: 1, smoker: null },
+    })
+    await store.write(view, [row('first')])
+    let flushed = false
+    const flushing = store.flush().then(() => {
+      flushed = true
+    })
+    // Wait until the flush is writing the file (its temp file exists), then write.
+    const tmp = `${path}.${process.pid}.tmp`
+    while (!flushed && !existsSync(tmp)) await new Promise((r) => setImmediate(r))
+    expect(flushed).toBe(false)
+    await store.write(view, [row('late')])
+    await flushing
+    const [now] = await store.read([{ view, entityKeys: ['first', 'late'] }], ts)
+    expect(now?.entities.map((e) => e.status)).toEqual(['present', 'present'])
+    await store.close()
+    const reopened = await MemoryOnlineStore.open({ path })
+    const [saved] = await reopened.read([{ view, entityKeys: ['first', 'late'] }], ts)
+    expect(saved?.entities.map((e) => e.status)).toEqual(['present', 'present'])
   })
 
   it('does not create a file when nothing was written', async () => {

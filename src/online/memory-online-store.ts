@@ -44,7 +44,7 @@ const SNAPSHOT_FORMAT = 'ward-online-snapshot/1'
  * their watermarks).
  */
 export class MemoryOnlineStore implements OnlineStore {
-  private views = new Map<string, Map<string, StoredRow>>()
+  private views: StoredViews = new Map()
   /** Keys written since the last flush, per view: what this process adds to the file. */
   private changed = new Map<string, Set<string>>()
 
@@ -114,38 +114,47 @@ export class MemoryOnlineStore implements OnlineStore {
    * Writes the snapshot if anything changed since the last flush (no-op without `path`): under
    * the file's lock, reads what is there now (another process may have written since this one
    * opened it), keeps this process's rows where they are not older, and writes the union. This
-   * process then also sees the other's rows.
+   * process then also sees the other's rows. Flushes run one at a time; rows written while one
+   * runs are kept, and go to the file with the next.
    */
-  async flush(): Promise<void> {
+  flush(): Promise<void> {
+    const run = this.flushing.then(() => this.flushOnce())
+    this.flushing = run.catch(() => {})
+    return run
+  }
+
+  private flushing: Promise<void> = Promise.resolve()
+
+  private async flushOnce(): Promise<void> {
     const path = this.path
-    if (path === undefined || ![...this.changed.values()].some((keys) => keys.size > 0)) return
-    await withSnapshotLock(path, async () => {
-      const merged = await readSnapshot(path)
-      for (const [view, keys] of this.changed) {
-        const ours = this.views.get(view)
-        if (!ours) continue
-        let theirs = merged.get(view)
-        if (!theirs) {
-          theirs = new Map()
-          merged.set(view, theirs)
+    const pending = this.changed
+    if (path === undefined || ![...pending.values()].some((keys) => keys.size > 0)) return
+    this.changed = new Map()
+    try {
+      await withSnapshotLock(path, async () => {
+        const merged = await readSnapshot(path)
+        keepNewer(merged, this.views, pending)
+        const snapshot: Snapshot = { format: SNAPSHOT_FORMAT, views: {} }
+        for (const [view, byKey] of merged) {
+          // fromEntries defines own properties, so an entity key like `__proto__` survives.
+          snapshot.views[view] = Object.fromEntries(
+            [...byKey].map(([key, row]) => [key, { [EVENT_TS_FIELD]: row.eventTs, ...row.values }]),
+          )
         }
-        for (const key of keys) {
-          const row = ours.get(key)
-          const current = theirs.get(key)
-          if (row && !(current && current.eventTsMs > row.eventTsMs)) theirs.set(key, row)
-        }
+        await writeAtomically(path, JSON.stringify(snapshot))
+        // Rows written meanwhile are in `this.views` and the new `changed`: carry them over.
+        keepNewer(merged, this.views, this.changed)
+        this.views = merged
+      })
+    } catch (e) {
+      // Not in the file: the next flush must still write these keys.
+      for (const [view, keys] of pending) {
+        const changed = this.changed.get(view) ?? new Set<string>()
+        for (const key of keys) changed.add(key)
+        this.changed.set(view, changed)
       }
-      const snapshot: Snapshot = { format: SNAPSHOT_FORMAT, views: {} }
-      for (const [view, byKey] of merged) {
-        // fromEntries defines own properties, so an entity key like `__proto__` survives.
-        snapshot.views[view] = Object.fromEntries(
-          [...byKey].map(([key, row]) => [key, { [EVENT_TS_FIELD]: row.eventTs, ...row.values }]),
-        )
-      }
-      await writeAtomically(path, JSON.stringify(snapshot))
-      this.views = merged
-      this.changed = new Map()
-    })
+      throw e
+    }
   }
 
   async close(): Promise<void> {
@@ -157,9 +166,33 @@ export class MemoryOnlineStore implements OnlineStore {
   }
 }
 
+type StoredViews = Map<string, Map<string, StoredRow>>
+
+/** Copies `keys` of `from` into `into` where not older than what `into` holds (the write rule). */
+const keepNewer = (
+  into: StoredViews,
+  from: StoredViews,
+  keys: ReadonlyMap<string, ReadonlySet<string>>,
+): void => {
+  for (const [view, viewKeys] of keys) {
+    const source = from.get(view)
+    if (!source) continue
+    let target = into.get(view)
+    if (!target) {
+      target = new Map()
+      into.set(view, target)
+    }
+    for (const key of viewKeys) {
+      const row = source.get(key)
+      const current = target.get(key)
+      if (row && !(current && current.eventTsMs > row.eventTsMs)) target.set(key, row)
+    }
+  }
+}
+
 /** The snapshot at `path` as stored rows per view; empty when there is no file yet. */
-const readSnapshot = async (path: string): Promise<Map<string, Map<string, StoredRow>>> => {
-  const views = new Map<string, Map<string, StoredRow>>()
+const readSnapshot = async (path: string): Promise<StoredViews> => {
+  const views: StoredViews = new Map()
   let text: string
   try {
     text = await readFile(path, 'utf8')
@@ -187,7 +220,8 @@ const readSnapshot = async (path: string): Promise<Map<string, Map<string, Store
 
 /**
  * Runs `work` holding the snapshot's lock (proper-lockfile: a `.lock` folder beside the file,
- * stale after 30 s should a holder crash), waiting up to ~15 s for another writer's flush.
+ * stale after 30 s should a holder crash), waiting for another writer's flush a little longer
+ * than that (~40 s), so a crashed holder's lock is taken over rather than reported.
  */
 const withSnapshotLock = async (path: string, work: () => Promise<void>): Promise<void> => {
   await mkdir(dirname(path), { recursive: true })
@@ -197,7 +231,10 @@ const withSnapshotLock = async (path: string, work: () => Promise<void>): Promis
       realpath: false,
       stale: 30_000,
       update: 5_000,
-      retries: { retries: 30, minTimeout: 100, maxTimeout: 1_000 },
+      retries: { retries: 45, minTimeout: 100, maxTimeout: 1_000 },
+      // A busy event loop that delays the refresh must not crash the process; say so instead.
+      onCompromised: (e) =>
+        process.stderr.write(`ward: warning: lost the lock on ${path}: ${e.message}\n`),
     })
   } catch (e) {
     throw new AppError(
