@@ -51,15 +51,30 @@ describe('makeRecordEncoder', () => {
   const cell = (choices: string[]) => fc.constantFrom(...choices)
   const cells = fc.tuple(
     cell(['x', '']),
-    cell([' free text ', 'tab\there', 'back\\slash', 'line\nbreak', '?', '', 'é😀']),
+    cell([' free text ', 'tab\there', 'back\\slash', 'line\nbreak', '?', '', 'é😀', 'a\u0000b']),
     cell(['0', '1', '1.0', '?', '1.5', ' 2 ']),
     cell(['low', 'high', 'None', 'mid', '?', ' low ']),
     cell(['true', 'false', 'TRUE', 'yes', '', '?']),
     cell(['0', '5.5', '-0', '0.0', '1e3', 'abc', '?', '-1']),
     cell(['63', '63.0', '1.5', '', '?', '9007199254740993', '-4']),
-    cell(['', '?', '2024-01-02T00:00Z', '2024-02-30', '2024-01-02 03:04:05.678+02:00']),
-    cell(['2024-01-01', '2024-01-01T08:30', 'nope', '', '2024-01-01T08:30:00.1234Z']),
-    cell(['007', '7', ' P1 ', '', '?', 'a\tb']),
+    cell([
+      '',
+      '?',
+      '2024-01-02T00:00Z',
+      '2024-02-30',
+      '2024-01-02 03:04:05.678+02:00',
+      '9999-12-31T23:59:59-01:00',
+    ]),
+    cell([
+      '2024-01-01',
+      '2024-01-01T08:30',
+      'nope',
+      '',
+      '2024-01-01T08:30:00.1234Z',
+      '0000-06-01',
+      '0001-01-01T00:00Z',
+    ]),
+    cell(['007', '7', ' P1 ', '', '?', 'a\tb', 'p\u00001']),
   )
 
   it('accepts exactly the records the row converter accepts, encoding the same COPY lines', () => {
