@@ -101,7 +101,7 @@ export const demoCommand: CommandModule = (program, globals) => {
           ingested,
           trainingSet: { file: trainingSet, rows: historical.rows },
           materialized: online.rows,
-          next: 'Training, the model registry and explained predictions are open issues: the API serves feature-store reads for now.',
+          next: 'Training, the model registry and explained predictions are not built yet: the API serves feature-store reads for now.',
         }
         printResult(
           opts,
