@@ -46,14 +46,7 @@ export const writeHistoricalCsv = async (
   const { repo, refs, entitiesFile } = options
   if (refs.length === 0)
     throw new AppError('VALIDATION', 'no features requested', { field: 'features' })
-  const groups = repo.resolveRefs(refs)
-  const entities = new Set(groups.map((g) => g.view.entity))
-  if (entities.size > 1) {
-    const list = groups.map((g) => `${g.view.name} → ${g.view.entity}`).join(', ')
-    throw new AppError('VALIDATION', `features must share one entity (${list})`, {
-      field: 'features',
-    })
-  }
+  const groups = repo.resolveOneEntity(refs)
   const joinKey = repo.entity(groups[0]?.view.entity ?? '').join_key
   const progress = options.onProgress
   const input = await readEntityFile(entitiesFile, joinKey, progress)

@@ -36,6 +36,12 @@ export interface FeatureRepo {
    * unknown and duplicate references; `kind` restricts to feature or label views.
    */
   resolveRefs(refs: readonly string[], kind?: StoredView['kind']): ResolvedRefs[]
+  /**
+   * `resolveRefs`, for reads keyed by one list of entity keys (a training set, an online read):
+   * VALIDATION unless every view keys on the same entity, since the keys of one entity mean
+   * nothing (or another patient) in another's views.
+   */
+  resolveOneEntity(refs: readonly string[], kind?: StoredView['kind']): ResolvedRefs[]
 }
 
 const known = (names: readonly string[]): string => (names.length ? names.join(', ') : 'none')
@@ -97,7 +103,18 @@ export const buildFeatureRepo = (files: readonly LoadedFeatureFile[]): FeatureRe
     view,
     viewsOfSource: (name) => views.filter((v) => v.source === name),
     resolveRefs: (refs, kind) => resolveRefs(refs, view, kind),
+    resolveOneEntity: (refs, kind) => requireOneEntity(resolveRefs(refs, view, kind)),
   }
+}
+
+const requireOneEntity = (groups: ResolvedRefs[]): ResolvedRefs[] => {
+  if (new Set(groups.map((g) => g.view.entity)).size > 1) {
+    const list = groups.map((g) => `${g.view.name} → ${g.view.entity}`).join(', ')
+    throw new AppError('VALIDATION', `features must share one entity (${list})`, {
+      field: 'features',
+    })
+  }
+  return groups
 }
 
 const resolveRefs = (
@@ -106,15 +123,15 @@ const resolveRefs = (
   kind: StoredView['kind'] | undefined,
 ): ResolvedRefs[] => {
   const groups = new Map<string, ResolvedRefs>()
-  for (const ref of refs) {
+  for (const [i, ref] of refs.entries()) {
+    // Where the bad reference is (`features.2`); the message quotes the reference itself.
+    const field = `features.${i}`
     const parsed = parseFeatureRef(ref)
     if (!parsed) {
       throw new AppError(
         'VALIDATION',
         `malformed feature reference '${ref}' (expected view:feature)`,
-        {
-          field: ref,
-        },
+        { field },
       )
     }
     let v: StoredView
@@ -122,7 +139,7 @@ const resolveRefs = (
       v = view(parsed.view)
     } catch (e) {
       throw new AppError('VALIDATION', `unknown feature '${ref}': ${(e as Error).message}`, {
-        field: ref,
+        field,
         cause: e,
       })
     }
@@ -130,20 +147,18 @@ const resolveRefs = (
       throw new AppError(
         'VALIDATION',
         `'${ref}': view ${v.name} is a ${v.kind} view, not a ${kind} view`,
-        {
-          field: ref,
-        },
+        { field },
       )
     }
     if (!v.fields.some((f) => f.name === parsed.feature)) {
       const has = v.fields.map((f) => f.name).join(', ')
       throw new AppError('VALIDATION', `unknown feature '${ref}' (view ${v.name} has: ${has})`, {
-        field: ref,
+        field,
       })
     }
     const group = groups.get(v.name) ?? { view: v, fields: [] }
     if (group.fields.includes(parsed.feature)) {
-      throw new AppError('VALIDATION', `feature '${ref}' is listed twice`, { field: ref })
+      throw new AppError('VALIDATION', `feature '${ref}' is listed twice`, { field })
     }
     group.fields.push(parsed.feature)
     groups.set(v.name, group)

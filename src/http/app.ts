@@ -1,7 +1,9 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
+import { bodyLimit } from 'hono/body-limit'
+import { HTTPException } from 'hono/http-exception'
 import type { Services } from '../services.js'
 import type { AppEnv } from './env.js'
-import { handleError } from './errors.js'
+import { handleError, handleNoRoute, MAX_BODY_BYTES } from './errors.js'
 import { registerFeatureViews } from './routes/feature-views.js'
 import { registerHealth } from './routes/health.js'
 import { registerOnlineFeatures } from './routes/online-features.js'
@@ -35,7 +37,16 @@ export const newApp = (services: Services): OpenAPIHono<AppEnv> => {
     c.set('services', services)
     await next()
   })
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new HTTPException(413)
+      },
+    }),
+  )
   app.onError(handleError)
+  app.notFound((c) => handleNoRoute(app.routes, c))
   registerHealth(app)
   registerFeatureViews(app)
   registerOnlineFeatures(app)

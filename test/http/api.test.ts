@@ -72,6 +72,77 @@ describe('HTTP API on the bootstrapped demo', () => {
     expect(body.error.field).toBe('features')
   })
 
+  const post = (body: string, contentType = 'application/json') =>
+    app.request('/v1/online-features', {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body,
+    })
+  const errorOf = async (res: Response) =>
+    ((await res.json()) as { error: { code: string; message: string; field?: string } }).error
+
+  it('answers client mistakes Hono detects with a 4xx and the shared error body', async () => {
+    const broken = await post('{"features":[')
+    expect(broken.status).toBe(400)
+    expect(await errorOf(broken)).toEqual({
+      code: 'VALIDATION',
+      message: 'body is not valid JSON',
+      field: '(body)',
+    })
+    const ok = JSON.stringify({ features: ['synthetic_vitals:age'], entities: ['SYN-00001'] })
+    const plain = await post(ok, 'text/plain')
+    expect(plain.status).toBe(415)
+    expect(await errorOf(plain)).toEqual({
+      code: 'VALIDATION',
+      message: 'content-type must be application/json',
+      field: 'content-type',
+    })
+    const huge = await post(
+      JSON.stringify({ features: ['synthetic_vitals:age'], entities: ['x'.repeat(3 << 20)] }),
+    )
+    expect(huge.status).toBe(413)
+    expect(await errorOf(huge)).toMatchObject({ code: 'VALIDATION', field: '(body)' })
+  })
+
+  it('refuses unknown body fields, over-long keys and features of different entities', async () => {
+    const extra = await post(
+      JSON.stringify({ features: ['synthetic_vitals:age'], entities: ['SYN-00001'], at: 'now' }),
+    )
+    expect(extra.status).toBe(400)
+    expect((await errorOf(extra)).message).toMatch(/at/)
+    const long = await post(
+      JSON.stringify({ features: ['synthetic_vitals:age'], entities: ['k'.repeat(1025)] }),
+    )
+    expect(long.status).toBe(400)
+    expect((await errorOf(long)).field).toBe('entities.0')
+    const mixed = await post(
+      JSON.stringify({ features: ['synthetic_vitals:age', 'heart:age'], entities: ['1'] }),
+    )
+    expect(mixed.status).toBe(400)
+    expect(await errorOf(mixed)).toMatchObject({
+      field: 'features',
+      message: expect.stringMatching(
+        /features must share one entity \(synthetic_vitals → synthetic_patient, heart → /,
+      ),
+    })
+    const unknown = await post(
+      JSON.stringify({ features: ['synthetic_vitals:age', 'nope:x'], entities: ['1'] }),
+    )
+    expect((await errorOf(unknown)).field).toBe('features.1')
+  })
+
+  it('answers an unknown route with 404 and a known path with another method with 405', async () => {
+    const missing = await app.request('/nope')
+    expect(missing.status).toBe(404)
+    expect((await errorOf(missing)).code).toBe('NOT_FOUND')
+    const wrong = await app.request('/v1/online-features')
+    expect(wrong.status).toBe(405)
+    expect(wrong.headers.get('allow')).toBe('POST')
+    expect((await errorOf(wrong)).message).toBe(
+      'GET is not allowed on /v1/online-features (allowed: POST)',
+    )
+  })
+
   it('lists the feature views and publishes an OpenAPI document', async () => {
     const views = (await (await app.request('/v1/feature-views')).json()) as {
       views: { name: string; ttlSeconds: number }[]

@@ -60,7 +60,7 @@ export const onlineCommands: CommandModule = (program, globals) => {
       await withServices(opts.config, process.env, async (s) => {
         // Not appliedRepo: that opens the offline store, and an embedded PGlite store belongs to
         // one process at a time, typically a `ward serve` or `ward demo` running beside this.
-        const refs = (await s.featureRepo()).resolveRefs(listOption(o.features), 'feature')
+        const refs = (await s.featureRepo()).resolveOneEntity(listOption(o.features), 'feature')
         const keys = listOption(o.entities)
         const results = await (await s.online()).read(
           refs.map((r) => ({ view: r.view, entityKeys: keys, fields: r.fields })),

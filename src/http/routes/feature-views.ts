@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env.js'
+import { errorResponse } from '../errors.js'
 
 const ViewSchema = z
   .object({
@@ -21,6 +22,9 @@ const route = createRoute({
       description: 'Every view',
       content: { 'application/json': { schema: z.object({ views: z.array(ViewSchema) }) } },
     },
+    500: errorResponse(
+      'Internal error, e.g. definitions that no longer load (details in the server log)',
+    ),
   },
 })
 

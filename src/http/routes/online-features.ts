@@ -1,20 +1,27 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AppEnv } from '../env.js'
-import { ErrorSchema } from '../errors.js'
+import { errorResponse, MAX_BODY_BYTES } from '../errors.js'
 
 const ValueSchema = z.union([z.number(), z.string(), z.boolean(), z.null()])
 
+/** Longest entity key accepted: keys are ids, and the reply echoes each one. */
+const MAX_KEY_LENGTH = 1024
+
 const RequestSchema = z
-  .object({
+  .strictObject({
     features: z
       .array(z.string())
       .min(1)
-      .openapi({ example: ['synthetic_vitals:age', 'synthetic_labs:hba1c'] }),
+      .max(1000)
+      .openapi({
+        description: '`view:feature` references; every view must key on the same entity',
+        example: ['synthetic_vitals:age', 'synthetic_labs:hba1c'],
+      }),
     entities: z
-      .array(z.string())
+      .array(z.string().max(MAX_KEY_LENGTH))
       .min(1)
       .max(1000)
-      .openapi({ example: ['SYN-00007'] }),
+      .openapi({ description: 'Keys of that entity', example: ['SYN-00007'] }),
   })
   .openapi('OnlineFeaturesRequest')
 
@@ -48,14 +55,13 @@ const route = createRoute({
       description: 'Values with statuses',
       content: { 'application/json': { schema: ResponseSchema } },
     },
-    400: {
-      description: 'Malformed body or unknown feature reference',
-      content: { 'application/json': { schema: ErrorSchema } },
-    },
-    503: {
-      description: 'The online store does not answer',
-      content: { 'application/json': { schema: ErrorSchema } },
-    },
+    400: errorResponse(
+      'Body not JSON or not of the schema (field named), unknown feature reference, or features of views keyed on different entities',
+    ),
+    413: errorResponse(`Body larger than ${MAX_BODY_BYTES} bytes`),
+    415: errorResponse('Content type other than application/json'),
+    500: errorResponse('Internal error (details only in the server log)'),
+    503: errorResponse('The online store does not answer'),
   },
 })
 
@@ -63,7 +69,7 @@ export const registerOnlineFeatures = (app: OpenAPIHono<AppEnv>): void => {
   app.openapi(route, async (c) => {
     const { features, entities } = c.req.valid('json')
     const s = c.get('services')
-    const refs = (await s.featureRepo()).resolveRefs(features, 'feature')
+    const refs = (await s.featureRepo()).resolveOneEntity(features, 'feature')
     const results = await (await s.online()).read(
       refs.map((r) => ({ view: r.view, entityKeys: entities, fields: r.fields })),
       new Date(),
