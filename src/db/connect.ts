@@ -2,9 +2,9 @@ import { mkdir } from 'node:fs/promises'
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
-import lockfile from 'proper-lockfile'
 import type { OfflineStoreConfig } from '../config/schema.js'
 import { AppError } from '../core/errors.js'
+import { lockAcrossProcesses } from '../core/file-lock.js'
 import { redactUrl } from '../core/redact.js'
 import type { Database } from './schema.js'
 
@@ -151,14 +151,7 @@ const isConnectionFailure = (
 const lockDataDir = async (dataDir: string): Promise<() => Promise<void>> => {
   await mkdir(dataDir, { recursive: true })
   try {
-    return await lockfile.lock(dataDir, {
-      stale: 30_000,
-      update: 5_000,
-      retries: { retries: 12, minTimeout: 100, maxTimeout: 500 },
-      // A busy event loop that delays the refresh must not crash the process; say so instead.
-      onCompromised: (e) =>
-        process.stderr.write(`ward: warning: lost the lock on ${dataDir}: ${e.message}\n`),
-    })
+    return await lockAcrossProcesses(dataDir, 3_000, true)
   } catch (e) {
     if ((e as { code?: unknown }).code !== 'ELOCKED') throw e
     throw new AppError(

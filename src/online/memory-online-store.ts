@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import lockfile from 'proper-lockfile'
 import { AppError } from '../core/errors.js'
+import { lockAcrossProcesses, STALE_MS } from '../core/file-lock.js'
 import { own } from '../core/own.js'
 import type { FeatureRow } from '../offline/offline-store.js'
 import type {
@@ -227,15 +227,8 @@ const withSnapshotLock = async (path: string, work: () => Promise<void>): Promis
   await mkdir(dirname(path), { recursive: true })
   let release: () => Promise<void>
   try {
-    release = await lockfile.lock(path, {
-      realpath: false,
-      stale: 30_000,
-      update: 5_000,
-      retries: { retries: 45, minTimeout: 100, maxTimeout: 1_000 },
-      // A busy event loop that delays the refresh must not crash the process; say so instead.
-      onCompromised: (e) =>
-        process.stderr.write(`ward: warning: lost the lock on ${path}: ${e.message}\n`),
-    })
+    // Longer than a crashed holder's lock lasts: it is taken over rather than reported.
+    release = await lockAcrossProcesses(path, STALE_MS + 10_000, false)
   } catch (e) {
     throw new AppError(
       'UNAVAILABLE',
