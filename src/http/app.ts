@@ -1,6 +1,8 @@
+import { isUtf8 } from 'node:buffer'
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
+import { AppError } from '../core/errors.js'
 import type { Services } from '../services.js'
 import type { AppEnv } from './env.js'
 import { handleError, handleNoRoute, MAX_BODY_BYTES } from './errors.js'
@@ -45,6 +47,14 @@ export const newApp = (services: Services): OpenAPIHono<AppEnv> => {
       },
     }),
   )
+  // The CLI refuses files that are not UTF-8; a body is held to the same rule, since decoding
+  // would turn each bad byte into U+FFFD and look up keys nobody sent.
+  app.use(async (c, next) => {
+    if (c.req.method === 'POST' && !isUtf8(await c.req.arrayBuffer())) {
+      throw new AppError('VALIDATION', 'body is not valid UTF-8', { field: '(body)' })
+    }
+    await next()
+  })
   app.onError(handleError)
   app.notFound((c) => handleNoRoute(app.routes, c))
   registerHealth(app)

@@ -97,6 +97,21 @@ describe('HTTP API on the bootstrapped demo', () => {
       message: 'content-type must be application/json',
       field: 'content-type',
     })
+    const latin1 = await app.request('/v1/online-features', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.concat([
+        Buffer.from('{"features":["synthetic_vitals:age"],"entities":["M'),
+        Buffer.from([0xfc]),
+        Buffer.from('ller"]}'),
+      ]),
+    })
+    expect(latin1.status).toBe(400)
+    expect(await errorOf(latin1)).toEqual({
+      code: 'VALIDATION',
+      message: 'body is not valid UTF-8',
+      field: '(body)',
+    })
     const huge = await post(
       JSON.stringify({ features: ['synthetic_vitals:age'], entities: ['x'.repeat(3 << 20)] }),
     )
