@@ -239,14 +239,7 @@ const lineOf = async (file: string, offset: number): Promise<number> => {
  * refusals are monotonic in the prefix length and a binary search finds the first).
  */
 const firstInvalidByte = (chunk: Buffer): number => {
-  const refuses = (length: number): boolean => {
-    try {
-      new TextDecoder('utf-8', { fatal: true }).decode(chunk.subarray(0, length), { stream: true })
-      return false
-    } catch {
-      return true
-    }
-  }
+  const refuses = (length: number): boolean => !decodes(chunk.subarray(0, length), true)
   let lo = 0
   let hi = chunk.length
   if (!refuses(hi)) return chunk.length
@@ -257,18 +250,19 @@ const firstInvalidByte = (chunk: Buffer): number => {
   }
   let at = hi - 1
   // A byte that breaks a character begun before it: name the character's first byte.
-  if (endsInsideCharacter(chunk.subarray(0, at))) {
+  if (!decodes(chunk.subarray(0, at), false)) {
     while (at > 0 && ((chunk[at - 1] as number) & 0xc0) === 0x80) at -= 1
     at -= 1
   }
   return at
 }
 
-const endsInsideCharacter = (bytes: Buffer): boolean => {
+/** Whether `bytes` are UTF-8; with `unfinished`, they may end inside a character. */
+const decodes = (bytes: Buffer, unfinished: boolean): boolean => {
   try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes)
-    return false
-  } catch {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: unfinished })
     return true
+  } catch {
+    return false
   }
 }

@@ -47,6 +47,8 @@ export class MemoryOnlineStore implements OnlineStore {
   private views: StoredViews = new Map()
   /** Keys written since the last flush, per view: what this process adds to the file. */
   private changed = new Map<string, Set<string>>()
+  /** The flush in progress, if any: the next waits for it. */
+  private flushing: Promise<void> = Promise.resolve()
 
   private constructor(private readonly path: string | undefined) {}
 
@@ -77,8 +79,7 @@ export class MemoryOnlineStore implements OnlineStore {
     }
     let written = 0
     for (const { key, ...row } of encoded) {
-      const current = byKey.get(key)
-      if (current && current.eventTsMs > row.eventTsMs) continue
+      if (!replaces(row, byKey.get(key))) continue
       byKey.set(key, row)
       changed.add(key)
       written += 1
@@ -123,8 +124,6 @@ export class MemoryOnlineStore implements OnlineStore {
     return run
   }
 
-  private flushing: Promise<void> = Promise.resolve()
-
   private async flushOnce(): Promise<void> {
     const path = this.path
     const pending = this.changed
@@ -168,6 +167,10 @@ export class MemoryOnlineStore implements OnlineStore {
 
 type StoredViews = Map<string, Map<string, StoredRow>>
 
+/** The write rule: a row replaces the stored one unless that one has a later event time. */
+const replaces = (row: { eventTsMs: number }, current: StoredRow | undefined): boolean =>
+  !current || current.eventTsMs <= row.eventTsMs
+
 /** Copies `keys` of `from` into `into` where not older than what `into` holds (the write rule). */
 const keepNewer = (
   into: StoredViews,
@@ -184,8 +187,7 @@ const keepNewer = (
     }
     for (const key of viewKeys) {
       const row = source.get(key)
-      const current = target.get(key)
-      if (row && !(current && current.eventTsMs > row.eventTsMs)) target.set(key, row)
+      if (row && replaces(row, target.get(key))) target.set(key, row)
     }
   }
 }
