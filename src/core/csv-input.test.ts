@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import fc from 'fast-check'
+import Papa from 'papaparse'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openCsv } from './csv-input.js'
 
@@ -20,8 +22,8 @@ const write = async (name: string, content: string | Buffer): Promise<string> =>
 }
 
 /** Reads every record; `slowly` waits after each batch, so the reader falls behind the file. */
-const readAll = async (file: string, slowly = false) => {
-  const csv = await openCsv(file)
+const readAll = async (file: string, slowly = false, readBytes?: number) => {
+  const csv = await openCsv(file, { readBytes })
   const records: string[][] = []
   let batches = 0
   for await (const batch of csv.batches) {
@@ -30,6 +32,35 @@ const readAll = async (file: string, slowly = false) => {
     if (slowly) await new Promise((r) => setTimeout(r, 2))
   }
   return { records, batches, sha256: csv.sha256(), bytes: csv.bytesRead() }
+}
+
+/**
+ * Reference for the first bad byte (a linear scan, not the reader's binary search): the last byte
+ * of the shortest prefix a streaming fatal decoder refuses, moved back to the first byte of the
+ * character it breaks; `cut` when only the last character is unfinished; undefined when the bytes
+ * are UTF-8.
+ */
+const firstRefusal = (bytes: Buffer): number | 'cut' | undefined => {
+  for (let n = 1; n <= bytes.length; n++) {
+    const prefix = bytes.subarray(0, n)
+    if (decodes(prefix, true)) continue
+    let at = n - 1
+    if (!decodes(bytes.subarray(0, at), false)) {
+      while (at > 0 && ((bytes[at - 1] as number) & 0xc0) === 0x80) at -= 1
+      at -= 1
+    }
+    return at
+  }
+  return decodes(bytes, false) ? undefined : 'cut'
+}
+
+const decodes = (bytes: Buffer, stream: boolean): boolean => {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream })
+    return true
+  } catch {
+    return false
+  }
 }
 
 describe('openCsv', () => {
@@ -168,6 +199,53 @@ describe('openCsv', () => {
     await expect(readAll(f)).rejects.toMatchObject({
       message: expect.stringMatching(/cut\.csv: not UTF-8: it ends inside a character/),
     })
+  })
+
+  it('names a bad byte held back at the end of a read or at the end of the file', async () => {
+    // 0xF0 looks like the start of a 4-byte character, so the end of a read holds it back.
+    for (const [bytes, name] of [
+      [[0xf0, 0x41], '0xF0'],
+      [[0xed, 0xa0, 0x80], '0xED'], // a UTF-16 surrogate, never valid in UTF-8
+      [[0xff], '0xFF'],
+    ] as const) {
+      const f = await write('held.csv', Buffer.concat([Buffer.from('a,b\n1,'), Buffer.from(bytes)]))
+      for (const readBytes of [1, 2, 3, 7, undefined]) {
+        await expect(readAll(f, false, readBytes)).rejects.toMatchObject({
+          message: expect.stringContaining(`byte ${name} at line 2 (byte offset 6)`),
+        })
+      }
+    }
+  })
+
+  it('agrees with a fatal TextDecoder on any bytes, split into reads of any size', async () => {
+    // Text with 1- to 4-byte characters, sometimes one byte replaced by an arbitrary one.
+    const piece = fc.constantFrom('a', ',', '\n', 'é', '—', '😀', 'Ω', '7')
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(piece, { minLength: 1, maxLength: 40 }),
+        fc.option(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { nil: undefined }),
+        fc.integer({ min: 1, max: 9 }),
+        async (pieces, change, readBytes) => {
+          const content = Buffer.from(`h\n${pieces.join('')}`, 'utf8')
+          if (change) content[2 + (change[0] % (content.length - 2))] = change[1]
+          const f = await write('property.csv', content)
+          const expected = firstRefusal(content)
+          if (expected === undefined) {
+            const { records } = await readAll(f, false, readBytes)
+            const text = new TextDecoder('utf-8', { fatal: true }).decode(content)
+            const { data } = Papa.parse<string[]>(text, { skipEmptyLines: true })
+            expect(records).toEqual(data)
+          } else {
+            await expect(readAll(f, false, readBytes)).rejects.toMatchObject({
+              message: expect.stringContaining(
+                expected === 'cut' ? 'it ends inside a character' : `(byte offset ${expected})`,
+              ),
+            })
+          }
+        },
+      ),
+      { numRuns: 300 },
+    )
   })
 
   it('fails with VALIDATION for a directory', async () => {
