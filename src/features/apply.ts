@@ -1,7 +1,11 @@
-import { AppError } from '../core/errors.js'
 import type { Db } from '../db/connect.js'
 import { viewTable } from '../offline/view-tables.js'
-import { type AppliedDefinition, type FeaturePlan, planFeatureRepo } from './plan.js'
+import {
+  type AppliedDefinition,
+  breakingChangeError,
+  type FeaturePlan,
+  planFeatureRepo,
+} from './plan.js'
 import type { FeatureRepo } from './repo.js'
 import type { StoredView } from './schema.js'
 
@@ -45,14 +49,8 @@ export const applyFeatureRepo = async (
   // field clashing with a key column) is raised before anything is committed.
   for (const v of repo.views) viewTable(v)
   const plan = await planAgainstDb(db, repo)
-  if (plan.breaking.length) {
-    const [first, ...rest] = plan.breaking
-    const more = rest.length ? ` (+${rest.length} more: ${rest.join('; ')})` : ''
-    throw new AppError('CONFLICT', `refusing to apply breaking change: ${first}${more}`, {
-      details: plan.breaking,
-      report: plan.breaking,
-    })
-  }
+  const refusal = breakingChangeError(plan, 'refusing to apply')
+  if (refusal) throw refusal
   const toWrite = plan.items.flatMap((i) => (i.desired ? [i.desired] : []))
   if (toWrite.length) {
     await db.kysely.transaction().execute(async (tx) => {

@@ -162,6 +162,27 @@ export const formatPlan = (plan: FeaturePlan, options: { verbose?: boolean } = {
   return lines.join('\n')
 }
 
+/**
+ * The CONFLICT error for a plan with breaking changes, or undefined when it has none: the message
+ * names the first and lists the rest; `report` has one line per change. `ward apply` throws it
+ * (`lead`: "refusing to apply"), and `ward plan` fails with it after printing the plan, so a
+ * script or CI step that checks definitions stops on what apply would refuse. `details`: the
+ * breaking changes, unless the caller gives something else.
+ */
+export const breakingChangeError = (
+  plan: FeaturePlan,
+  lead: string,
+  details: unknown = plan.breaking,
+): AppError | undefined => {
+  const [first, ...rest] = plan.breaking
+  if (first === undefined) return undefined
+  const more = rest.length ? ` (+${rest.length} more: ${rest.join('; ')})` : ''
+  return new AppError('CONFLICT', `${lead} breaking change: ${first}${more}`, {
+    details,
+    report: plan.breaking,
+  })
+}
+
 const KIND_NAME: Record<DefinitionKind, string> = {
   entity: 'entity',
   source: 'source',

@@ -80,6 +80,42 @@ describe('ward CLI', () => {
     }
   })
 
+  it('plan exits 1 on a change apply would refuse, after printing the plan; apply refuses it', async () => {
+    const dir = await makeProject()
+    expect(await runWard(dir, ['apply'])).toMatchObject({ code: 0 })
+    const file = path.join(dir, 'features', 'heart.yaml')
+    const yaml = await readFile(file, 'utf8')
+    await writeFile(file, yaml.replace(/(- name: chol\n\s+type:) int/, '$1 float'))
+    const plan = await runWard(dir, ['plan'])
+    expect(plan.code).toBe(1)
+    expect(plan.stdout).toMatch(/~ feature_view heart {2}\(BREAKING\)/)
+    expect(plan.stdout).toMatch(/1 breaking change\(s\); apply will refuse:/)
+    expect(plan.stderr).toBe(
+      "ward: `ward apply` would refuse breaking change: feature_view heart: field 'chol' type changed int → float\n",
+    )
+    // --json: one object on stdout, the error, holding the plan.
+    const json = await runWard(dir, ['plan', '--json'])
+    expect(json.code).toBe(1)
+    const { error } = json.json() as {
+      error: { code: string; details: { breaking: string[]; items: { name: string }[] } }
+    }
+    expect(error.code).toBe('CONFLICT')
+    expect(error.details.breaking).toEqual([
+      "feature_view heart: field 'chol' type changed int → float",
+    ])
+    expect(error.details.items.map((i) => i.name)).toContain('heart')
+    const apply = await runWard(dir, ['apply'])
+    expect(apply.code).toBe(1)
+    expect(apply.stderr).toMatch(
+      /^ward: refusing to apply breaking change: feature_view heart: field 'chol'/,
+    )
+    // Put back, nothing is left to do: the refused apply wrote nothing.
+    await writeFile(file, yaml)
+    const back = await runWard(dir, ['plan'])
+    expect(back.code).toBe(0)
+    expect(back.stdout).toMatch(/No changes/)
+  })
+
   it('says when the port is taken, and how to choose another', async () => {
     const dir = await makeProject()
     expect(await runWard(dir, ['apply'])).toMatchObject({ code: 0 })

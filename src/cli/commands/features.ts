@@ -1,5 +1,5 @@
 import { applyFeatureRepo, planAgainstDb } from '../../features/apply.js'
-import { formatPlan } from '../../features/plan.js'
+import { breakingChangeError, formatPlan } from '../../features/plan.js'
 import { withServices } from '../../services.js'
 import { printResult } from '../output.js'
 import type { CommandModule } from '../program.js'
@@ -8,7 +8,9 @@ import type { CommandModule } from '../program.js'
 export const featuresCommands: CommandModule = (program, globals) => {
   program
     .command('plan')
-    .description('show what `ward apply` would change; changes no definitions or tables')
+    .description(
+      'show what `ward apply` would change; changes no definitions or tables. Exits 1 when apply would refuse a breaking change',
+    )
     .option('-v, --verbose', 'list unchanged definitions too', false)
     .action(async (o: { verbose: boolean }) => {
       const opts = globals()
@@ -16,7 +18,11 @@ export const featuresCommands: CommandModule = (program, globals) => {
         // Definitions first: a bad file is reported without touching the database.
         const repo = await s.featureRepo()
         const plan = await planAgainstDb(await s.db(), repo)
-        printResult(opts, plan, formatPlan(plan, { verbose: o.verbose }))
+        // With --json the error alone is printed, so stdout stays one object; it holds the plan.
+        const refusal = breakingChangeError(plan, '`ward apply` would refuse', plan)
+        if (!(refusal && opts.json))
+          printResult(opts, plan, formatPlan(plan, { verbose: o.verbose }))
+        if (refusal) throw refusal
       })
     })
 
