@@ -46,19 +46,32 @@ const jsonKeysOf = (view: OnlineView): string[] => {
  */
 export const makeRedisRowEncoder = (view: OnlineView): ((row: FeatureRow) => string) => {
   const jsonKeys = jsonKeysOf(view)
-  const fields = view.fields
+  const fields = view.fields.map((f, i) => ({
+    name: f.name,
+    type: f.type,
+    jsonKey: jsonKeys[i] as string,
+    // Only a name Object.prototype also has needs the own-property check (`own`): a plain
+    // `values[name]` reads the row's value for every other name, ~0.1 µs a row less.
+    inherited: f.name in Object.prototype,
+    // A string in a string or categorical field is valid as it is: JSON-quote it, skip the check.
+    textual: f.type !== 'int' && f.type !== 'float' && f.type !== 'bool',
+  }))
   const iso = lastInstantText()
   return (row) => {
     if (!isStorableEventTs(row.eventTs.getTime())) {
       throw badEventTs(`${view.name} entity '${row.entityKey}'`)
     }
+    const values = row.values
     let text = `${ROW_PREFIX}${iso(row.eventTs)}"`
     for (let i = 0; i < fields.length; i++) {
-      const field = fields[i] as { name: string; type: FieldType }
-      const value = own(row.values, field.name)
+      const f = fields[i] as (typeof fields)[number]
+      const value = f.inherited ? own(values, f.name) : values[f.name]
       if (value === null || value === undefined) continue
-      const checked = encodeValue(field.type, value, view.name, field.name, row.entityKey)
-      text += jsonKeys[i] + (typeof value === 'string' ? JSON.stringify(value) : checked)
+      text +=
+        f.jsonKey +
+        (f.textual && typeof value === 'string'
+          ? JSON.stringify(value)
+          : encodeValue(f.type, value, view.name, f.name, row.entityKey))
     }
     return `${text}}`
   }
