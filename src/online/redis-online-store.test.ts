@@ -258,6 +258,29 @@ describe.skipIf(!url)('redis online store', () => {
     await store.close()
   })
 
+  it('migrates a full call of 2,000 hashes that the new rows all replace (MSET within unpack)', async () => {
+    const p = `wardtest_${runId}_migrate_full`
+    const keys = Array.from({ length: 2000 }, (_, i) => `k${i}`)
+    const pipeline = admin.pipeline()
+    for (const [i, k] of keys.entries()) {
+      pipeline.hset(`ward:${p}:vitals:${k}`, '_ts', ts.toISOString(), 'hr', String(i))
+    }
+    await pipeline.exec()
+    const store = await RedisOnlineStore.connect(url, { project: p, rowsPerCall: 2000 })
+    const rows = keys.map((entityKey, i) => ({
+      entityKey,
+      eventTs: ts,
+      createdTs: null,
+      values: { hr: 5000 + i },
+    }))
+    expect(await store.write(view, rows)).toEqual({ written: 2000, skippedOlder: 0 })
+    const [r] = await store.read([{ view, entityKeys: ['k0', 'k1999'] }], ts)
+    expect(r?.entities.map((e) => e.status === 'present' && e.values.hr)).toEqual([5000, 6999])
+    const types = await Promise.all(keys.map((k) => admin.type(`ward:${p}:vitals:${k}`)))
+    expect(new Set(types)).toEqual(new Set(['string']))
+    await store.close()
+  })
+
   it('reloads its script after Redis forgot it (SCRIPT FLUSH, restart)', async () => {
     const store = await RedisOnlineStore.connect(url, { project: `wardtest_${runId}_noscript` })
     const write = (hr: number, s: number) =>

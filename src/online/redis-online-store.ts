@@ -46,7 +46,7 @@ local rows, n = ARGV[1], #KEYS
 local stored = redis.call('MGET', unpack(KEYS))
 -- MSET's arguments, in batch order: a key set twice keeps its later value.
 local args, a = {}, 0
-local absent = {}
+local absent, migrated = {}, {}
 for k = 1, n do
   if not stored[k] then absent[#absent + 1] = KEYS[k] end
 end
@@ -64,7 +64,7 @@ if #absent > 0 and redis.call('EXISTS', unpack(absent)) > 0 then
       end
       parts[#parts + 1] = '}'
       stored[k] = table.concat(parts)
-      args[a + 1], args[a + 2], a = KEYS[k], stored[k], a + 2
+      migrated[KEYS[k]] = stored[k]
     end
   end
 end
@@ -90,6 +90,11 @@ for k = 1, n do
   end
 end
 if from ~= #rows + 2 then return redis.error_reply('ward: more rows than the ' .. n .. ' keys') end
+-- An old-layout hash no row replaced is rewritten as the row it holds; once per key, so MSET
+-- never takes more than two values per row.
+for key, row in pairs(migrated) do
+  if current[key] == nil then args[a + 1], args[a + 2], a = key, row, a + 2 end
+end
 
 if a > 0 then redis.call('MSET', unpack(args, 1, a)) end
 return written
