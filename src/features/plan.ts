@@ -164,21 +164,17 @@ export const formatPlan = (plan: FeaturePlan, options: { verbose?: boolean } = {
 
 /**
  * The CONFLICT error for a plan with breaking changes, or undefined when it has none: the message
- * names the first and lists the rest; `report` has one line per change. `ward apply` throws it
- * (`lead`: "refusing to apply"), and `ward plan` fails with it after printing the plan, so a
- * script or CI step that checks definitions stops on what apply would refuse. `details`: the
- * breaking changes, unless the caller gives something else.
+ * names the first and lists the rest, `report` has one line per change, and `details` is the
+ * plan (with --json, what a script reads). `ward apply` throws it (`lead`: "refusing to apply"),
+ * and `ward plan` fails with it after printing the plan, so a script or CI step that checks
+ * definitions stops on what apply would refuse.
  */
-export const breakingChangeError = (
-  plan: FeaturePlan,
-  lead: string,
-  details: unknown = plan.breaking,
-): AppError | undefined => {
+export const breakingChangeError = (plan: FeaturePlan, lead: string): AppError | undefined => {
   const [first, ...rest] = plan.breaking
   if (first === undefined) return undefined
   const more = rest.length ? ` (+${rest.length} more: ${rest.join('; ')})` : ''
   return new AppError('CONFLICT', `${lead} breaking change: ${first}${more}`, {
-    details,
+    details: plan,
     report: plan.breaking,
   })
 }

@@ -104,6 +104,12 @@ describe('ward CLI', () => {
       "feature_view heart: field 'chol' type changed int → float",
     ])
     expect(error.details.items.map((i) => i.name)).toContain('heart')
+    // apply's refusal carries the same plan.
+    const applyJson = await runWard(dir, ['apply', '--json'])
+    expect(applyJson.code).toBe(1)
+    expect((applyJson.json() as { error: { details: unknown } }).error.details).toEqual(
+      error.details,
+    )
     const apply = await runWard(dir, ['apply'])
     expect(apply.code).toBe(1)
     expect(apply.stderr).toMatch(

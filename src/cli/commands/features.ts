@@ -19,7 +19,7 @@ export const featuresCommands: CommandModule = (program, globals) => {
         const repo = await s.featureRepo()
         const plan = await planAgainstDb(await s.db(), repo)
         // With --json the error alone is printed, so stdout stays one object; it holds the plan.
-        const refusal = breakingChangeError(plan, '`ward apply` would refuse', plan)
+        const refusal = breakingChangeError(plan, '`ward apply` would refuse')
         if (!(refusal && opts.json))
           printResult(opts, plan, formatPlan(plan, { verbose: o.verbose }))
         if (refusal) throw refusal
