@@ -101,6 +101,8 @@ describe('openCsv', () => {
     const long = `${'c'.repeat(100_000)}`
     const wide = await write('bom-wide.csv', `\uFEFFid,${long}\n1,x\n`)
     expect((await readAll(wide)).records[0]).toEqual(['id', long])
+    const twice = await write('bom-twice.csv', '\uFEFF\uFEFFid,note\n1,x\n')
+    expect((await readAll(twice)).records[0]).toEqual(['id', 'note'])
   })
 
   it('stops reading the file while the reader is behind', async () => {
