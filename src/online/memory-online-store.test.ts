@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { isAppError } from '../core/errors.js'
 import { MemoryOnlineStore } from './memory-online-store.js'
 import { runOnlineStoreContract } from './online-store.contract.js'
@@ -103,6 +103,45 @@ describe('memory online store snapshot', () => {
       [{ hr: 70 }],
     ])
     expect(await readdir(join(dir, 'nested'))).toEqual(['online.json'])
+  })
+
+  it('parses the file again on flush only when another process changed it', async () => {
+    const row = (key: string, chol: number) => ({
+      entityKey: key,
+      eventTs: ts,
+      createdTs: null,
+      values: { chol, smoker: null },
+    })
+    const a = await MemoryOnlineStore.open({ path })
+    await a.write(view, [row('a1', 1)])
+    await a.flush()
+    const parse = vi.spyOn(JSON, 'parse')
+    // Other code parses JSON too (source maps, the lock library): count snapshot texts only.
+    const snapshotsParsed = () =>
+      parse.mock.calls.filter(([text]) => String(text).startsWith('{"format":"ward-online')).length
+    try {
+      // The file is the one `a` wrote: nothing to merge, nothing parsed.
+      await a.write(view, [row('a2', 2)])
+      await a.flush()
+      expect(snapshotsParsed()).toBe(0)
+      // Another writer changed it: `a` parses and merges, keeping both writers' rows.
+      const b = await MemoryOnlineStore.open({ path })
+      await b.write(view, [row('b1', 3)])
+      await b.close()
+      parse.mockClear()
+      await a.write(view, [row('a3', 4)])
+      await a.flush()
+      expect(snapshotsParsed()).toBe(1)
+    } finally {
+      parse.mockRestore()
+    }
+    const [r] = await a.read([{ view, entityKeys: ['a1', 'a2', 'b1', 'a3'] }], ts)
+    expect(r?.entities.map((e) => e.status === 'present' && e.values.chol)).toEqual([1, 2, 3, 4])
+    await a.close()
+    const fresh = await MemoryOnlineStore.open({ path })
+    const [f] = await fresh.read([{ view, entityKeys: ['a1', 'a2', 'b1', 'a3'] }], ts)
+    expect(f?.entities.map((e) => e.status === 'present' && e.values.chol)).toEqual([1, 2, 3, 4])
+    await fresh.close()
   })
 
   it('keeps a row written while a flush is on its way, and saves it with the next', async () => {

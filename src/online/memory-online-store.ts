@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { AppError } from '../core/errors.js'
@@ -49,6 +50,12 @@ export class MemoryOnlineStore implements OnlineStore {
   private changed = new Map<string, Set<string>>()
   /** The flush in progress, if any: the next waits for it. */
   private flushing: Promise<void> = Promise.resolve()
+  /**
+   * sha256 of the snapshot file as this process last read or wrote it (undefined: no file). A
+   * flush that finds the same bytes knows `views` already holds them and skips parsing them
+   * again (~1.3 s of a 105 MB snapshot); a content hash, since inode and mtime can repeat.
+   */
+  private fileDigest: string | undefined
 
   private constructor(private readonly path: string | undefined) {}
 
@@ -131,7 +138,13 @@ export class MemoryOnlineStore implements OnlineStore {
     this.changed = new Map()
     try {
       await withSnapshotLock(path, async () => {
-        const merged = await readSnapshot(path)
+        const file = await readSnapshotFile(path)
+        // Unchanged since this process read or wrote it: `views` is the file plus this
+        // process's writes, which is what the merge would give.
+        const merged =
+          file !== undefined && file.digest === this.fileDigest
+            ? this.views
+            : parseSnapshotFile(file, path)
         keepNewer(merged, this.views, pending)
         const snapshot: Snapshot = { format: SNAPSHOT_FORMAT, views: {} }
         for (const [view, byKey] of merged) {
@@ -140,7 +153,7 @@ export class MemoryOnlineStore implements OnlineStore {
             [...byKey].map(([key, row]) => [key, { [EVENT_TS_FIELD]: row.eventTs, ...row.values }]),
           )
         }
-        await writeAtomically(path, JSON.stringify(snapshot))
+        this.fileDigest = await writeAtomically(path, JSON.stringify(snapshot))
         // Rows written meanwhile are in `this.views` and the new `changed`: carry them over.
         keepNewer(merged, this.views, this.changed)
         this.views = merged
@@ -161,7 +174,9 @@ export class MemoryOnlineStore implements OnlineStore {
   }
 
   private async load(path: string): Promise<void> {
-    this.views = await readSnapshot(path)
+    const file = await readSnapshotFile(path)
+    this.views = parseSnapshotFile(file, path)
+    this.fileDigest = file?.digest
   }
 }
 
@@ -192,20 +207,28 @@ const keepNewer = (
   }
 }
 
-/** The snapshot at `path` as stored rows per view; empty when there is no file yet. */
-const readSnapshot = async (path: string): Promise<StoredViews> => {
-  const views: StoredViews = new Map()
-  let text: string
+/** The snapshot file's text and sha256; undefined when there is no file yet. */
+const readSnapshotFile = async (
+  path: string,
+): Promise<{ text: string; digest: string } | undefined> => {
+  let bytes: Buffer
   try {
-    text = await readFile(path, 'utf8')
+    bytes = await readFile(path)
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return views
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw new AppError('UNAVAILABLE', `online snapshot ${path} cannot be read: ${e}`, {
       field: 'online_store.path',
       cause: e,
     })
   }
-  const snapshot = parseSnapshot(text, path)
+  return { text: bytes.toString('utf8'), digest: sha256(bytes) }
+}
+
+/** The stored rows per view of a snapshot file (`readSnapshotFile`); empty for no file. */
+const parseSnapshotFile = (file: { text: string } | undefined, path: string): StoredViews => {
+  const views: StoredViews = new Map()
+  if (file === undefined) return views
+  const snapshot = parseSnapshot(file.text, path)
   for (const [view, rows] of Object.entries(snapshot.views)) {
     const byKey = new Map<string, StoredRow>()
     for (const [key, { [EVENT_TS_FIELD]: eventTs, ...values }] of Object.entries(rows)) {
@@ -219,6 +242,8 @@ const readSnapshot = async (path: string): Promise<StoredViews> => {
   }
   return views
 }
+
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
 
 /**
  * Runs `work` holding the snapshot's lock (proper-lockfile: a `.lock` folder beside the file,
@@ -277,19 +302,24 @@ const parseSnapshot = (text: string, path: string): Snapshot => {
   return data as unknown as Snapshot
 }
 
-/** Temp file in the same folder, fsync, then rename: readers see the old or the new file, whole. */
-const writeAtomically = async (path: string, text: string): Promise<void> => {
+/**
+ * Temp file in the same folder, fsync, then rename: readers see the old or the new file, whole.
+ * Returns the sha256 of the bytes written.
+ */
+const writeAtomically = async (path: string, text: string): Promise<string> => {
   await mkdir(dirname(path), { recursive: true })
   const tmp = `${path}.${process.pid}.tmp`
+  const bytes = Buffer.from(text, 'utf8')
   try {
     const handle = await open(tmp, 'w')
     try {
-      await handle.writeFile(text, 'utf8')
+      await handle.writeFile(bytes)
       await handle.sync()
     } finally {
       await handle.close()
     }
     await rename(tmp, path)
+    return sha256(bytes)
   } catch (e) {
     await rm(tmp, { force: true })
     throw new AppError('UNAVAILABLE', `online snapshot ${path} cannot be written: ${e}`, {
