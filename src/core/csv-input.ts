@@ -189,14 +189,17 @@ const utf8Decoder = (file: string): Transform => {
 const startOfText = (): ((text: string, last: boolean) => string | undefined) => {
   /** Text held back so far; undefined once the start has been passed on. */
   let head: string | undefined = ''
+  /** The held text ends with a CR, whose LF may come next. */
+  let endsWithCr = false
   return (text, last) => {
     if (head === undefined) return text === '' ? undefined : text
-    const before = head
-    head = `${head}${text}`.replace(/^\uFEFF+/, '')
-    // Only the new text is searched, and the one character before it (a CR ending a read).
-    const fresh = before.endsWith('\r') ? `\r${text}` : text
+    // Only the new text is looked at (the held one may be long): BOMs while nothing else came.
+    const fresh = head === '' ? text.replace(/^\uFEFF+/, '') : text
     const cr = fresh.indexOf('\r')
-    const whole = fresh.includes('\n') || (cr >= 0 && cr < fresh.length - 1)
+    const whole =
+      (endsWithCr && fresh !== '') || fresh.includes('\n') || (cr >= 0 && cr < fresh.length - 1)
+    head += fresh
+    if (fresh !== '') endsWithCr = fresh.endsWith('\r')
     if (!whole && !last) return undefined
     const out = head
     head = undefined
