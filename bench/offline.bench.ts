@@ -15,6 +15,7 @@ import { ingestCsv } from '../src/offline/ingest.js'
 import type { EntityRow } from '../src/offline/offline-store.js'
 import { createPostgresOfflineStore } from '../src/offline/postgres-offline-store.js'
 import { KEY_COLUMNS, viewTable } from '../src/offline/view-tables.js'
+import { median } from './median.js'
 import { postgresCpuSeconds } from './postgres-cpu.js'
 
 /**
@@ -50,14 +51,6 @@ const benchView = (name: string): StoredView => ({
 const ROUNDS = 5
 /** Alternating rounds of the hand-written point-in-time query and `historical()`. */
 const PIT_ROUNDS = 3
-
-const median = (xs: readonly number[]): number => {
-  const sorted = [...xs].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
-}
 
 interface ColdIngest {
   seconds: number

@@ -18,6 +18,7 @@ import {
   readGoldenModel,
 } from '../test/golden/golden-format.js'
 import { loadMlXgboost, type MlXgbClass, toRowArrays } from '../test/golden/ml-xgboost-driver.js'
+import { median } from './median.js'
 
 /** Runs `f` until `minMs` have passed (at least twice, after one warm-up); returns ms per call. */
 const timeIt = (f: () => void, minMs: number): number => {
@@ -31,11 +32,6 @@ const timeIt = (f: () => void, minMs: number): number => {
     elapsed = performance.now() - t0
   } while (elapsed < minMs || calls < 2)
   return elapsed / calls
-}
-
-const median = (v: number[]): number => {
-  const s = [...v].sort((p, q) => p - q)
-  return s[Math.floor((s.length - 1) / 2)] as number
 }
 
 /** Rows per second (batch) and microseconds per one-row call, medians over rounds. */

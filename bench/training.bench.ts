@@ -7,6 +7,7 @@ import { cpus } from 'node:os'
 import { toXgbValue } from '../src/ml/xgboost/missing.js'
 import { predictWithMlXgboost, trainBooster } from '../src/training/ml-xgboost-adapter.js'
 import type { TrainingMatrix } from '../src/training/training-input.js'
+import { median } from './median.js'
 
 const FEATURES = 20
 const HOLDOUT = 5_000
@@ -50,11 +51,6 @@ const synthetic = (rows: number, seed: number): TrainingMatrix => {
     labels[r] = rnd() < 1 / (1 + Math.exp(-z)) ? 1 : 0
   }
   return { matrix, labels, rows, cols: FEATURES }
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor((s.length - 1) / 2)] as number
 }
 
 const accuracy = (pred: Float32Array, labels: Float32Array): number =>

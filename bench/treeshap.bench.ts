@@ -14,6 +14,7 @@ import { createExplainer } from '../src/ml/explain/explainer.js'
 import type { ShapExplainer } from '../src/ml/explain/shap-explainer.js'
 import { parseLegacyModel } from '../src/ml/xgboost/legacy-binary-parser.js'
 import { toXgbMatrix } from '../src/ml/xgboost/missing.js'
+import { median } from './median.js'
 
 const run$ = promisify(execFile)
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -49,11 +50,6 @@ const toCsv = (rows: number[][], numFeature: number, withTarget: boolean): strin
   if (withTarget) header.push('target')
   const body = rows.map((r) => (withTarget ? r : r.slice(0, numFeature)).join(','))
   return `${header.join(',')}\n${body.join('\n')}\n`
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor((s.length - 1) / 2)] ?? Number.NaN
 }
 
 interface WardTiming {
