@@ -184,14 +184,14 @@ export const runOnlineStoreContract = (name: string, harness: OnlineStoreHarness
       )
     })
 
-    it("treats keys as opaque strings: '007' is not '7', ':' and '__proto__' are keys", async () => {
-      const keys = ['007', '7', 'a:b', '__proto__', 'Zoë "1"\\']
+    it("treats keys as opaque strings: '007' is not '7'; ':', newlines, '__proto__' are keys", async () => {
+      const keys = ['007', '7', 'a:b', '__proto__', 'Zoë "1"\\', 'two\nlines', '🩺', '']
       await store.write(
         forever,
         keys.map((k, i) => row(k, T0, { chol: i, note: 'x' })),
       )
       const asked = [...keys, '07']
-      const expected = [0, 1, 2, 3, 4, 'not_found']
+      const expected = [0, 1, 2, 3, 4, 5, 6, 7, 'not_found']
       const show = (e: OnlineEntityResult) => (e.status === 'present' ? e.values.chol : e.status)
       // A small and a large read (stores may fetch those differently), duplicates allowed.
       const [small, large] = await store.read(

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { decode } from '@msgpack/msgpack'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isAppError } from '../core/errors.js'
@@ -39,6 +40,8 @@ describe('redis online store, with a scripted client', () => {
       values: { x: i },
     }))
   const replyError = (message: string) => Object.assign(new Error(message), { name: 'ReplyError' })
+  /** The rows a write call carries: its one argument packs [keys, rows]. */
+  const rowsIn = (batch: unknown): number => (decode(batch as Buffer) as string[][])[1]?.length ?? 0
   const tick = () => new Promise((r) => setTimeout(r, 5))
   const client = (evalsha: RedisLike['evalsha'], script: RedisLike['script']): RedisLike => ({
     evalsha,
@@ -51,12 +54,12 @@ describe('redis online store, with a scripted client', () => {
     let started = 0
     let finished = 0
     const fake = client(
-      async (_sha, numKeys) => {
+      async (_sha, _numKeys, batch) => {
         started += 1
         if (started === 1) throw replyError('ERR ward: k holds a value that is not a Ward row')
         await tick()
         finished += 1
-        return numKeys
+        return rowsIn(batch)
       },
       async () => 'sha',
     )
@@ -71,10 +74,10 @@ describe('redis online store, with a scripted client', () => {
     let loads = 0
     let known = false
     const fake = client(
-      async (_sha, numKeys) => {
+      async (_sha, _numKeys, batch) => {
         await tick()
         if (!known) throw replyError('NOSCRIPT No matching script. Please use EVAL.')
-        return numKeys
+        return rowsIn(batch)
       },
       async () => {
         loads += 1
@@ -94,7 +97,7 @@ describe('redis online store, with a scripted client', () => {
   it('does not keep a failed script load: the next call loads again', async () => {
     let loads = 0
     const fake = client(
-      async (_sha, numKeys) => numKeys,
+      async (_sha, _numKeys, batch) => rowsIn(batch),
       async () => {
         loads += 1
         if (loads === 1) throw new Error('connection reset')
@@ -150,8 +153,12 @@ describe.skipIf(!url)('redis online store', () => {
     await store.write(view, [
       { entityKey: '007', eventTs: ts, createdTs: null, values: { hr: 72, smoker: null } },
       { entityKey: 'a:b', eventTs: ts, createdTs: null, values: { hr: null, smoker: true } },
+      { entityKey: 'Zoë\n🩺', eventTs: ts, createdTs: null, values: { hr: 60, smoker: null } },
     ])
     await store.close()
+    expect(await admin.get(`ward:${p}:vitals:Zoë\n🩺`)).toBe(
+      `{"_ts":"${ts.toISOString()}","hr":60}`,
+    )
     expect(await admin.get(`ward:${p}:vitals:007`)).toBe(`{"_ts":"${ts.toISOString()}","hr":72}`)
     expect(await admin.get(`ward:${p}:vitals:a:b`)).toBe(
       `{"_ts":"${ts.toISOString()}","smoker":true}`,

@@ -18,7 +18,6 @@ import {
  * `_ts` first, then the non-null features with their JSON types (docs/ONLINE-STORE.md). Every
  * row starts with `ROW_PREFIX` followed by the 24-character ISO time, so the write script finds
  * the event time at a fixed offset without parsing JSON (ISO strings sort like the instants).
- * JSON never contains a raw newline, which lets a batch travel as one newline-joined argument.
  */
 export const ROW_PREFIX = `{"${EVENT_TS_FIELD}":"`
 
