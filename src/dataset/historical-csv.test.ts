@@ -49,7 +49,7 @@ describe.each(testDatabases())('writeHistoricalCsv on $name', ({ open }) => {
     await rm(dir, { recursive: true, force: true })
   })
 
-  it('writes key, event_timestamp and one column per reference, in input order, empty where none', async () => {
+  it('writes key, the other entity columns, event_timestamp and one column per reference, in input order, empty where none', async () => {
     const entities = await file(
       'entities.csv',
       'patient_id,event_timestamp,other\n007,2024-01-01T02:00:00,x\n7,2023-12-31T23:59Z,y\n007,2024-01-01 00:30+01:00,z\n7,2024-01-02,w\n',
@@ -64,12 +64,12 @@ describe.each(testDatabases())('writeHistoricalCsv on $name', ({ open }) => {
     })
     expect(report.rows).toBe(4)
     expect((await readFile(outFile, 'utf8')).split('\n')).toEqual([
-      'patient_id,event_timestamp,outcome:event,vitals:age,vitals:note,vitals:smoker,vitals:chol',
-      '007,2024-01-01T02:00:00,1,50,"a, ""b""",true,5.5',
-      '7,2023-12-31T23:59Z,,,,,',
+      'patient_id,other,event_timestamp,outcome:event,vitals:age,vitals:note,vitals:smoker,vitals:chol',
+      '007,x,2024-01-01T02:00:00,1,50,"a, ""b""",true,5.5',
+      '7,y,2023-12-31T23:59Z,,,,,',
       // 00:30+01:00 is 23:30Z the day before: no value yet.
-      '007,2024-01-01 00:30+01:00,,,,,',
-      '7,2024-01-02,,70,,false,',
+      '007,z,2024-01-01 00:30+01:00,,,,,',
+      '7,w,2024-01-02,,70,,false,',
       '',
     ])
   })
@@ -96,6 +96,41 @@ describe.each(testDatabases())('writeHistoricalCsv on $name', ({ open }) => {
       `writing 20000/${n}`,
       `writing ${n}/${n}`,
     ])
+  })
+
+  it('passes other columns through in file order, as written, whatever the column order', async () => {
+    const entities = await file(
+      'labelled.csv',
+      'event_timestamp,label,patient_id,note\n2024-01-01T02:00Z,1,007,"a, ""b"""\n2024-01-01T02:00Z,,7, x \n',
+    )
+    const outFile = path.join(dir, 'labelled-out.csv')
+    const report = await writeHistoricalCsv({
+      store,
+      repo,
+      entitiesFile: entities,
+      refs: ['vitals:age'],
+      outFile,
+    })
+    expect(report.columns).toEqual(['patient_id', 'label', 'note', 'event_timestamp', 'vitals:age'])
+    expect((await readFile(outFile, 'utf8')).split('\n')).toEqual([
+      'patient_id,label,note,event_timestamp,vitals:age',
+      '007,1,"a, ""b""",2024-01-01T02:00Z,50',
+      // Spaces kept: the writer quotes a cell that starts or ends with one.
+      '7,," x ",2024-01-01T02:00Z,70',
+      '',
+    ])
+  })
+
+  it('refuses a passed column named like a requested reference, and writes nothing', async () => {
+    const entities = await file(
+      'clash.csv',
+      'patient_id,event_timestamp,vitals:age\n007,2024-01-01,3\n',
+    )
+    const outFile = path.join(dir, 'never-clash.csv')
+    await expect(
+      writeHistoricalCsv({ store, repo, entitiesFile: entities, refs: ['vitals:age'], outFile }),
+    ).rejects.toThrow(/clash\.csv: column\(s\) 'vitals:age' would appear twice in the output/)
+    await expect(readFile(outFile)).rejects.toThrow(/ENOENT/)
   })
 
   it('names the row and column of an unparseable timestamp, and writes nothing', async () => {

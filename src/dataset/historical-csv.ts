@@ -10,7 +10,10 @@ import type { EntityRow, FeatureValue, OfflineStore } from '../offline/offline-s
 export interface HistoricalCsvOptions {
   store: OfflineStore
   repo: FeatureRepo
-  /** CSV with the entity's join key column and `event_timestamp` (ISO 8601; no zone = UTC). */
+  /**
+   * CSV with the entity's join key column and `event_timestamp` (ISO 8601; no zone = UTC); any
+   * other column (a label, a sample id) is passed through to the output as it is.
+   */
   entitiesFile: string
   /** `view:feature` references; label views are allowed (training sets need labels). */
   refs: readonly string[]
@@ -35,10 +38,12 @@ export interface HistoricalCsvReport {
 }
 
 /**
- * `ward historical`: a point-in-time-correct training set as CSV. Output: the join key column,
- * `event_timestamp` (as given), then one column per reference named as the reference; one line
- * per entity row, in input order, duplicates kept; empty cells where no value was valid then.
- * All references must resolve and key on one entity. Nothing is written when the input is bad.
+ * `ward historical`: a point-in-time-correct training set as CSV. Output: the entity file's
+ * columns (the join key first, then any others in file order, passed through as Feast keeps an
+ * entity dataframe's columns), `event_timestamp` (as given), then one column per reference named
+ * as the reference; one line per entity row, in input order, duplicates kept; empty cells where
+ * no value was valid then. All references must resolve and key on one entity, and no passed
+ * column may be named like a reference. Nothing is written when the input is bad.
  */
 export const writeHistoricalCsv = async (
   options: HistoricalCsvOptions,
@@ -50,6 +55,14 @@ export const writeHistoricalCsv = async (
   const joinKey = repo.entity(groups[0]?.view.entity ?? '').join_key
   const progress = options.onProgress
   const input = await readEntityFile(entitiesFile, joinKey, progress)
+  const clash = input.passed.names.filter((c) => refs.includes(c))
+  if (clash.length) {
+    throw new AppError(
+      'VALIDATION',
+      `${entitiesFile}: column(s) ${clash.map((c) => `'${c}'`).join(', ')} would appear twice in the output: rename them or request other features`,
+      { field: entitiesFile },
+    )
+  }
   const total = input.rows.length
   progress?.({ phase: 'joining', done: 0, total })
   const result = await options.store.historical({
@@ -57,7 +70,7 @@ export const writeHistoricalCsv = async (
     features: groups.map((g) => ({ view: g.view, fields: g.fields })),
   })
   const names = groups.flatMap((g) => g.fields.map((f) => `${g.view.name}:${f}`))
-  const columns = [joinKey, EVENT_TIMESTAMP_COLUMN, ...refs]
+  const columns = [joinKey, ...input.passed.names, EVENT_TIMESTAMP_COLUMN, ...refs]
   const csv = await openCsvOutput(options.outFile)
   const write = csv.write
   await write(columns)
@@ -67,6 +80,7 @@ export const writeHistoricalCsv = async (
     const byName = new Map(names.map((n) => [n, values[n] ?? null]))
     await write([
       input.rows[i]?.entityKey ?? '',
+      ...(input.passed.cells[i] ?? []),
       input.timestamps[i] ?? '',
       ...refs.map((r) => cell(byName.get(r) ?? null)),
     ])
@@ -82,6 +96,8 @@ interface EntityFile {
   rows: EntityRow[]
   /** The `event_timestamp` cells as written, echoed to the output. */
   timestamps: string[]
+  /** The file's other columns and, per row, their cells as written. */
+  passed: { names: string[]; cells: string[][] }
 }
 
 /** Reads the entity file; every bad row is reported (row and column), none is skipped. */
@@ -92,6 +108,8 @@ const readEntityFile = async (
 ): Promise<EntityFile> => {
   const rows: EntityRow[] = []
   const timestamps: string[] = []
+  const passed: EntityFile['passed'] = { names: [], cells: [] }
+  let passedAt: number[] = []
   const problems: string[] = []
   let header: string[] | undefined
   let dataRows = 0
@@ -113,6 +131,8 @@ const readEntityFile = async (
           }
           keyAt = header.indexOf(joinKey)
           tsAt = header.indexOf(EVENT_TIMESTAMP_COLUMN)
+          passedAt = header.flatMap((_, i) => (i === keyAt || i === tsAt ? [] : [i]))
+          passed.names = passedAt.map((i) => header?.[i] ?? '')
           const missing = [joinKey, EVENT_TIMESTAMP_COLUMN].filter((c) => !header?.includes(c))
           if (missing.length) {
             throw new AppError(
@@ -142,6 +162,7 @@ const readEntityFile = async (
         if (key !== '' && !hasNul(key) && at) {
           rows.push({ entityKey: key, eventTs: at })
           timestamps.push(cells[tsAt] ?? '')
+          passed.cells.push(passedAt.map((i) => cells[i] ?? ''))
         }
       }
     }
@@ -157,5 +178,5 @@ const readEntityFile = async (
       details: problems,
     })
   }
-  return { rows, timestamps }
+  return { rows, timestamps, passed }
 }

@@ -76,7 +76,10 @@ export const offlineCommands: CommandModule = (program, globals) => {
   program
     .command('historical')
     .description('point-in-time-correct features for entity rows (a training set) as CSV')
-    .requiredOption('--entities <file>', 'CSV with the join key column and event_timestamp')
+    .requiredOption(
+      '--entities <file>',
+      'CSV with the join key column and event_timestamp (other columns are passed through)',
+    )
     .requiredOption('--features <refs>', 'comma-separated view:feature references')
     .requiredOption('--out <file>', 'output CSV')
     .action(async (o: { entities: string; features: string; out: string }) => {
