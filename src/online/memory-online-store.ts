@@ -13,6 +13,7 @@ import type {
   OnlineWriteReport,
 } from './online-store.js'
 import {
+  checkEntityKey,
   type EncodedValues,
   EVENT_TS_FIELD,
   encodeEventTs,
@@ -69,12 +70,15 @@ export class MemoryOnlineStore implements OnlineStore {
 
   async write(view: OnlineView, rows: readonly FeatureRow[]): Promise<OnlineWriteReport> {
     // Encode everything first so a bad row leaves the store untouched.
-    const encoded = rows.map((row) => ({
-      key: row.entityKey,
-      eventTsMs: row.eventTs.getTime(),
-      eventTs: encodeEventTs(row.eventTs, `${view.name} entity '${row.entityKey}'`),
-      values: encodeRow(view, row),
-    }))
+    const encoded = rows.map((row) => {
+      checkEntityKey(view.name, row.entityKey)
+      return {
+        key: row.entityKey,
+        eventTsMs: row.eventTs.getTime(),
+        eventTs: encodeEventTs(row.eventTs, `${view.name} entity '${row.entityKey}'`),
+        values: encodeRow(view, row),
+      }
+    })
     let byKey = this.views.get(view.name)
     if (!byKey) {
       byKey = new Map()
@@ -103,6 +107,7 @@ export class MemoryOnlineStore implements OnlineStore {
       return {
         view: view.name,
         entities: entityKeys.map((key) => {
+          checkEntityKey(view.name, key)
           const row = byKey?.get(key)
           return toEntityResult(
             view,

@@ -272,6 +272,20 @@ export const runOnlineStoreContract = (name: string, harness: OnlineStoreHarness
       expect((await readOne(vitals, 'p1', T0)).status).toBe('not_found')
     })
 
+    it('refuses an entity key that is not well-formed Unicode, writing nothing of that batch', async () => {
+      const isBadKey = (e: unknown) =>
+        isAppError(e) && e.code === 'VALIDATION' && e.message.includes('lone surrogate')
+      const lone = 'a\ud800'
+      await expect(
+        store.write(vitals, [vitalsRow('p1', T0, 60), vitalsRow(lone, T0, 61)]),
+      ).rejects.toSatisfy(isBadKey)
+      expect((await readOne(vitals, 'p1', T0)).status).toBe('not_found')
+      await expect(readOne(vitals, lone, T0)).rejects.toSatisfy(isBadKey)
+      // A pair is one well-formed character: a key like any other.
+      await store.write(vitals, [vitalsRow('a\ud83e\ude7a', T0, 62)])
+      expect((await readOne(vitals, 'a🩺', T0)).status).toBe('present')
+    })
+
     it('stores a bulk write of 25,000 rows', async () => {
       const n = 25_000
       const rows = Array.from({ length: n }, (_, i) => vitalsRow(`e${i}`, at(-(i % 50)), i))

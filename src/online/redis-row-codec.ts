@@ -88,14 +88,18 @@ export const makeRedisRowEncoder = (view: OnlineView): ((row: FeatureRow) => str
   }
 }
 
-/** Distinct strings whose JSON a field remembers; categories repeat, free text does not. */
+/**
+ * Distinct strings whose JSON a field remembers, and the longest: categories are short and
+ * repeat; free text is long and would only hold memory.
+ */
 const QUOTED_LIMIT = 4096
+const QUOTED_MAX_LENGTH = 64
 
 const quote = (seen: Map<string, string>, value: string): string => {
   let json = seen.get(value)
   if (json === undefined) {
     json = JSON.stringify(value)
-    if (seen.size < QUOTED_LIMIT) seen.set(value, json)
+    if (seen.size < QUOTED_LIMIT && value.length <= QUOTED_MAX_LENGTH) seen.set(value, json)
   }
   return json
 }

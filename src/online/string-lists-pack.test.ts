@@ -26,6 +26,32 @@ describe('packStringLists', () => {
 
   it('writes a lone surrogate as U+FFFD, as a string argument of ioredis is written', () => {
     expect(decode(packStringLists([['a\ud800b']]))).toEqual([['a\ufffdb']])
+    // Any UTF-16, also 3-byte characters at the length bound and lone surrogates of both halves.
+    const text = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 30 }),
+      fc.string({ unit: fc.constantFrom('€', '\ud800', '\udc00', 'a'), maxLength: 30 }),
+    )
+    const wellFormed = (s: string) => s.replace(/\p{Cs}/gu, '\ufffd')
+    fc.assert(
+      fc.property(fc.array(text, { maxLength: 10 }), (list) => {
+        const bytes = packStringLists([list])
+        expect(decode(bytes)).toEqual([list.map(wellFormed)])
+        const payload = list.reduce((n, s) => n + 5 + Buffer.byteLength(s), 10)
+        expect(bytes.length).toBe(payload)
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it('packs a batch larger than its shared buffer into a buffer of its own', () => {
+    const long = 'é'.repeat(2_000_000) // 4 MB of UTF-8, a 6 MB bound: twice over the limit
+    const bytes = packStringLists([[long, long]])
+    expect(decode(bytes)).toEqual([[long, long]])
+    expect(
+      packStringLists([['x']]).equals(
+        Buffer.from([0xdd, 0, 0, 0, 1, 0xdd, 0, 0, 0, 1, 0xdb, 0, 0, 0, 1, 0x78]),
+      ),
+    ).toBe(true)
   })
 
   it('returns buffers of their own: the next call does not overwrite an earlier result', () => {

@@ -28,6 +28,24 @@ export const badEventTs = (where: string): AppError =>
     field: where,
   })
 
+/**
+ * Refuses an entity key that is not well-formed Unicode (a lone UTF-16 surrogate, which JSON
+ * can carry): Redis stores keys as UTF-8, where it would become U+FFFD and meet other keys. Both
+ * stores refuse it, on writes and reads alike, so they answer the same.
+ */
+export const checkEntityKey = (view: string, key: string): void => {
+  if (LONE_SURROGATE.test(key)) {
+    throw new AppError(
+      'VALIDATION',
+      `${view}: entity key ${JSON.stringify(key)} is not well-formed Unicode (a lone surrogate)`,
+      { field: `${view}:entity_key` },
+    )
+  }
+}
+
+// With the u flag a surrogate pair is one code point, so only a lone surrogate matches.
+const LONE_SURROGATE = /\p{Cs}/u
+
 /** Text form of an event time (VALIDATION unless `isStorableEventTs`). */
 export const encodeEventTs = (eventTs: Date, where: string): string => {
   if (!isStorableEventTs(eventTs.getTime())) throw badEventTs(where)
