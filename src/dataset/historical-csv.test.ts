@@ -156,6 +156,10 @@ describe.each(testDatabases())('writeHistoricalCsv on $name', ({ open }) => {
     await expect(
       writeHistoricalCsv({ store, repo, entitiesFile: twice, refs: ['vitals:age'], outFile }),
     ).rejects.toThrow(/twice\.csv: column\(s\) 'patient_id' appear more than once/)
+    const unnamed = await file('unnamed.csv', 'patient_id,event_timestamp,\n007,2024-01-01,\n')
+    await expect(
+      writeHistoricalCsv({ store, repo, entitiesFile: unnamed, refs: ['vitals:age'], outFile }),
+    ).rejects.toThrow(/unnamed\.csv: column\(s\) 3 of the header have no name/)
     const nul = await file('nul.csv', 'patient_id,event_timestamp\n0\u000007,2024-01-01\n')
     await expect(
       writeHistoricalCsv({ store, repo, entitiesFile: nul, refs: ['vitals:age'], outFile }),

@@ -129,6 +129,15 @@ const readEntityFile = async (
               { field: file },
             )
           }
+          // Every column reaches the output, so each needs a name (a trailing comma makes none).
+          const unnamed = header.flatMap((c, i) => (c.trim() === '' ? [i + 1] : []))
+          if (unnamed.length) {
+            throw new AppError(
+              'VALIDATION',
+              `${file}: column(s) ${unnamed.join(', ')} of the header have no name`,
+              { field: file },
+            )
+          }
           keyAt = header.indexOf(joinKey)
           tsAt = header.indexOf(EVENT_TIMESTAMP_COLUMN)
           passedAt = header.flatMap((_, i) => (i === keyAt || i === tsAt ? [] : [i]))
