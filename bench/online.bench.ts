@@ -314,17 +314,25 @@ interface MaterializeRound {
 /** Rounds of each timed materialization and of the ceiling; tables show medians. */
 const ROUNDS = 3
 
+const shareOf = (r: MaterializeRound): number => r.fresh / r.hset
+
 /**
- * The issue's materialize target, judged on the median of the rounds' shares (each round's
- * materialization against its own ceiling), with the bound Redis's own CPU per row sets.
+ * The issue's materialize target, judged as a throughput: on the median of the rounds after the
+ * process's first materialization (each against its own ceiling). The first one, slower while
+ * V8 compiles and sizes its heap (~0.1 s here), is shown beside it. With the bound Redis's own
+ * CPU per row sets.
  */
-const materializeVerdict = (rounds: readonly MaterializeRound[]): string => {
-  const shares = rounds.map((r) => r.fresh / r.hset)
+const materializeVerdict = (
+  first: MaterializeRound,
+  rounds: readonly MaterializeRound[],
+): string => {
+  const shares = rounds.map(shareOf)
   const share = median(shares)
+  const met = share >= 0.3
   const redisUsPerRow = median(rounds.map((r) => r.freshCpu))
   const hset = median(rounds.map((r) => r.hset))
   const bound = 1e6 / redisUsPerRow
-  return `Target: materialize ≥ 30% of the 1-field HSET ceiling: ${share >= 0.3 ? 'met' : 'missed'} (median ${fmt(100 * share, 1)}% over ${rounds.length} alternating rounds of ceiling then materialization, new keys: ${shares.map((x) => `${fmt(100 * x, 1)}%`).join(', ')}). Redis spent ${fmt(redisUsPerRow, 2)} µs of its own CPU per row, so even kept busy all the time it could store at most ${fmt(bound)} rows/s (${fmt((100 * bound) / hset, 1)}% of the ceiling); Node encodes the next page meanwhile, on the other core.`
+  return `Target: materialize ≥ 30% of the 1-field HSET ceiling: ${met ? 'met' : 'missed'} (new keys: median ${fmt(100 * share, 1)}% over ${rounds.length} alternating rounds of ceiling then materialization, ${shares.map((x) => `${fmt(100 * x, 1)}%`).join(', ')}; the process's first materialization, before them: ${fmt(100 * shareOf(first), 1)}%). Redis spent ${fmt(redisUsPerRow, 2)} µs of its own CPU per row, so even kept busy all the time it could store at most ${fmt(bound)} rows/s (${fmt((100 * bound) / hset, 1)}% of the ceiling); Node encodes the next page meanwhile, on the other core.`
 }
 
 /** The issue's online read target: p99 under 1 ms for 1 entity × 3 views, in-process. */
@@ -368,7 +376,16 @@ export async function run(): Promise<string> {
 
     // The target's two sides alternate, round by round: each is short (~0.5 s) and this shared
     // machine drifts, and a single materialization lands a full GC in its window or not (±15%).
+    // The first materialization of the process (code not yet optimized, as in a `ward
+    // materialize` run) is reported apart: the rounds after it run 5–15% faster.
     const bulk = viewNamed('bulk')
+    const first = await (async (): Promise<MaterializeRound> => {
+      const [hset, hsetCpu] = await ceiling()
+      const [fresh, freshCpu] = await withRedisCpu(admin, ENTITIES, () =>
+        materializeRate(redis, bulk),
+      )
+      return { hset, hsetCpu, fresh, freshCpu }
+    })()
     const rounds: MaterializeRound[] = []
     for (let r = 0; r < ROUNDS; r++) {
       const [hset, hsetCpu] = await ceiling()
@@ -386,6 +403,7 @@ export async function run(): Promise<string> {
     const hsetCpu = median(rounds.map((r) => r.hsetCpu))
     const fresh = median(rounds.map((r) => r.fresh))
     const freshCpu = median(rounds.map((r) => r.freshCpu))
+    const freshShare = median(rounds.map(shareOf))
     const overwrite = median(overwrites.map(([rate]) => rate))
     const overwriteCpu = median(overwrites.map(([, cpu]) => cpu))
     const pgTarget = await RedisOnlineStore.connect(url, { project: `${project}_pg` })
@@ -423,20 +441,39 @@ export async function run(): Promise<string> {
     const memoryRate = await materializeRate(await MemoryOnlineStore.open(), bulk)
 
     const pct = (x: number, of: number): string => `${fmt((100 * x) / of, 1)}%`
-    const line = (name: string, rows: number, cpu: number, sameShape: string): string =>
-      `| ${name} | ${fmt(rows)} | ${pct(rows, hset)} | ${sameShape} | ${fmt(cpu, 2)} |`
+    const line = (
+      name: string,
+      rows: number,
+      cpu: number,
+      sameShape: string,
+      share = rows / hset,
+    ): string =>
+      `| ${name} | ${fmt(rows)} | ${fmt(100 * share, 1)}% | ${sameShape} | ${fmt(cpu, 2)} |`
     return [
       '## Online store',
       '',
       `\`npm run bench\` → \`bench/online.bench.ts\`. Ceilings on the same Redis (${url.replace(/\/\/[^@]*@/, '//')}), same run, by \`redis-benchmark -P 16\`: \`-t hset -n 1000000\` (1 field per HSET, the issue's yardstick); \`SET wardbench_rows:__rand_int__ '${ROW_JSON}'\` (the store's own row shape, unconditional, no event-time check); and the same row as an 11-field \`HSET\` (the layout before rows became JSON strings).`,
-      `Materialize: ${fmt(ENTITIES)} entities × 1 view of 10 fields (int, float, bool, categorical; ~5% null) through \`materialize()\`, all with one event time (as in sources with a fixed event time), handed over in pages of 10,000 as the offline store's \`latestRows\` yields them (the Redis rows time Node + Redis; the end-to-end rows also read them from Postgres: query, row decoding; the diabetic row materializes the real data's widest view after an untimed \`ingestCsv\` of diabetic_data.csv); each row is one key written only if not older than the stored one (batch Lua script). The 1-field HSET ceiling and the materialization of new keys alternate over ${ROUNDS} rounds (keys deleted before each), then ${ROUNDS} overwrites run; their rows show medians. Redis CPU per row is the server's user+sys CPU (INFO) during the step divided by rows (or commands): what each write costs Redis itself.`,
+      `Materialize: ${fmt(ENTITIES)} entities × 1 view of 10 fields (int, float, bool, categorical; ~5% null) through \`materialize()\`, all with one event time (as in sources with a fixed event time), handed over in pages of 10,000 as the offline store's \`latestRows\` yields them (the Redis rows time Node + Redis; the end-to-end rows also read them from Postgres: query, row decoding; the diabetic row materializes the real data's widest view after an untimed \`ingestCsv\` of diabetic_data.csv); each row is one key written only if not older than the stored one (batch Lua script). The 1-field HSET ceiling and the materialization of new keys alternate: once for the process's first materialization, then over ${ROUNDS} rounds (keys deleted before each), then ${ROUNDS} overwrites run; those rows show medians, and a materialization's share is of the ceiling measured just before it (for the rounds: the median of the rounds' shares). Redis CPU per row is the server's user+sys CPU (INFO) during the step divided by rows (or commands): what each write costs Redis itself.`,
       '',
       '| Write path | rows/s (HSET/s) | ÷ 1-field HSET/s | ÷ same-shape SET/s | Redis CPU µs/row |',
       '|---|---:|---:|---:|---:|',
       line('redis-benchmark HSET, 1 field', hset, hsetCpu, '—'),
       line('redis-benchmark SET, JSON row (same shape)', rowSet, rowSetCpu, '100%'),
       line('redis-benchmark HSET, 11-field row (old layout)', rowHset, rowHsetCpu, '—'),
-      line('materialize → Redis, new keys', fresh, freshCpu, pct(fresh, rowSet)),
+      line(
+        'materialize → Redis, new keys, first in the process',
+        first.fresh,
+        first.freshCpu,
+        pct(first.fresh, rowSet),
+        shareOf(first),
+      ),
+      line(
+        `materialize → Redis, new keys (median of ${ROUNDS} rounds after the first)`,
+        fresh,
+        freshCpu,
+        pct(fresh, rowSet),
+        freshShare,
+      ),
       line(
         'materialize → Redis, overwrite (same event time)',
         overwrite,
@@ -461,7 +498,7 @@ export async function run(): Promise<string> {
           ),
       `| materialize → memory store | ${fmt(memoryRate)} | — | — | — |`,
       '',
-      materializeVerdict(rounds),
+      materializeVerdict(first, rounds),
       '',
       `Online read, in-process, ${fmt(READ_ENTITIES)} entities per view, random keys, 10 features per view (Feast's Go server: 3.9 ms p99 for 250 features); measured before the bulk materialization. "PING p99" times a bare \`PING\` on a plain ioredis connection right after each read, in the same loop: the floor the machine allows for one round trip under the same load. "GCs" counts collections during the timed calls, "slow 1% in GC" how many of the slowest 1% overlapped one.`,
       '',
