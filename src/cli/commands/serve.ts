@@ -1,6 +1,5 @@
 import type { Command } from 'commander'
 import { AppError, isAppError } from '../../core/errors.js'
-import { serveHttp } from '../../http/serve.js'
 import type { Services } from '../../services.js'
 import { withServices } from '../../services.js'
 import type { CommandModule } from '../program.js'
@@ -20,6 +19,9 @@ export const serveUntilStopped = async (
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new AppError('VALIDATION', `--port must be 0-65535, not '${o.port}'`, { field: 'port' })
   }
+  // Loaded here, not at the top: the HTTP layer (Hono, OpenAPI schemas) is ~0.15 s of start-up
+  // that every other command would pay.
+  const { serveHttp } = await import('../../http/serve.js')
   await serveHttp(s, {
     port,
     hostname: o.host,
