@@ -3,10 +3,13 @@ import type { Db } from '../db/connect.js'
 import type { StoredView } from '../features/schema.js'
 import type { FeatureRow, FeatureValue } from './offline-store.js'
 import { readField } from './pit-query.js'
-import { viewTable } from './view-tables.js'
+import { type FieldColumn, viewTable } from './view-tables.js'
 
 /** Entities per page: bounds memory on both sides while keeping round trips few. */
 export const LATEST_ROWS_PAGE = 10_000
+
+/** Postgres functions take at most 100 arguments: 50 name/value pairs per json_build_object. */
+const PAIRS_PER_OBJECT = 50
 
 /**
  * The latest row per entity among rows with `start < event_ts ≤ end` (ties: later created_ts),
@@ -15,13 +18,15 @@ export const LATEST_ROWS_PAGE = 10_000
  * where the previous one stopped, so no page re-reads earlier entities and no cursor or
  * transaction is held between pages.
  *
- * A row travels as plain cells, read by the driver as arrays (`rowMode: 'array'`), and each
- * values object is a copy of one template object with the view's fields, filled in place. Both
- * other ways cost more, measured on `ward materialize` of diabetic_data.csv's 45-field view:
- * rows as named objects made the driver add 48 properties per row one by one, and one
- * `json_build_object` per row cost Postgres ~10 µs a row to build (plus a `JSON.parse`), 3× the
- * plain cells. Times travel as epoch milliseconds, parsed as numbers rather than timestamptz
- * text: whole milliseconds rounded down, as the driver's own timestamp parsing gives them.
+ * Rows come back as arrays (`rowMode: 'array'`): key, event and created times as epoch
+ * milliseconds (numbers, not timestamptz text: whole milliseconds rounded down, as the driver's
+ * own timestamp parsing gives them), then the fields, in the form that costs least where the
+ * server runs (measured with `ward materialize` of diabetic_data.csv's 45-field view):
+ * - Postgres, a process of its own: plain cells, and each values object a copy of one template
+ *   with the view's fields, filled in place. Building one `json_build_object` per row cost the
+ *   server ~10 µs a row, and made it the bound: cells were ~20% faster end to end.
+ * - PGlite, on this thread: the fields as one JSON object per row, turned into the values object
+ *   by one `JSON.parse`. PGlite's driver reads each cell in JS, so 48 cells took ~55% longer.
  */
 export async function* latestRowsPages(
   db: Db,
@@ -31,17 +36,16 @@ export async function* latestRowsPages(
   pageSize = LATEST_ROWS_PAGE,
 ): AsyncIterable<FeatureRow[]> {
   const table = viewTable(view)
-  const names = table.fields.map((f) => f.name)
-  const cells = table.fields.map((f) => sql`, ${readField('t', f)}`)
-  // Own properties from the start (also one named like an Object member, e.g. `constructor`):
-  // a copy shares the template's shape, and filling it adds no property.
-  const template: Record<string, FeatureValue> = Object.fromEntries(names.map((n) => [n, null]))
+  const read = db.kind === 'postgres' ? fieldCells(table.fields) : fieldObjects(table.fields)
   let after: string | undefined
   for (;;) {
     const query = sql`
       select distinct on (t.entity_key) t.entity_key, ${epochMs(sql`t.event_ts`)} as event_ms,
         ${epochMs(sql`nullif(t.created_ts, '-infinity')`)} as created_ms
-        ${sql.join(cells, sql``)}
+        ${sql.join(
+          read.columns.map((c) => sql`, ${c}`),
+          sql``,
+        )}
       from ${sql.id(table.table)} as t
       where t.event_ts <= ${end}
         ${start ? sql`and t.event_ts > ${start}` : sql``}
@@ -49,7 +53,14 @@ export async function* latestRowsPages(
       order by t.entity_key desc, t.event_ts desc, t.created_ts desc
       limit ${pageSize}`.compile(db.kysely)
     const rows = await queryArrays(db, query.sql, query.parameters)
-    if (rows.length > 0) yield rows.map((r) => featureRow(r, names, template))
+    if (rows.length > 0) {
+      yield rows.map((r) => ({
+        entityKey: r[0] as string,
+        eventTs: new Date(r[1] as number),
+        createdTs: r[2] === null ? null : new Date(r[2] as number),
+        values: read.values(r),
+      }))
+    }
     if (rows.length < pageSize) return
     after = rows[rows.length - 1]?.[0] as string
   }
@@ -67,21 +78,47 @@ const queryArrays = async (
   return (await db.pool.query<unknown[]>({ text, values: [...parameters], rowMode: 'array' })).rows
 }
 
-/** Cells: entity_key, event_ms, created_ms, then the fields in view order. */
-const featureRow = (
-  r: readonly unknown[],
-  names: readonly string[],
-  template: Record<string, FeatureValue>,
-): FeatureRow => {
-  const values = { ...template }
-  for (let i = 0; i < names.length; i++) {
-    values[names[i] as string] = (r[i + 3] ?? null) as FeatureValue
+/** How a view's fields are selected (after key and times), and how a row's values are read. */
+interface FieldRead {
+  columns: RawBuilder<unknown>[]
+  /** The values object from a whole row of cells (the fields start at cell 3). */
+  values: (row: readonly unknown[]) => Record<string, FeatureValue>
+}
+
+/** One cell per field, into copies of a template object. */
+const fieldCells = (fields: readonly FieldColumn[]): FieldRead => {
+  const names = fields.map((f) => f.name)
+  // Own properties from the start (also one named like an Object member, e.g. `constructor`):
+  // a copy shares the template's shape, and filling it adds no property.
+  const template: Record<string, FeatureValue> = Object.fromEntries(names.map((n) => [n, null]))
+  return {
+    columns: fields.map((f) => readField('t', f)),
+    values: (row) => {
+      const values = { ...template }
+      for (let i = 0; i < names.length; i++) {
+        values[names[i] as string] = (row[i + 3] ?? null) as FeatureValue
+      }
+      return values
+    },
+  }
+}
+
+/** One `json_build_object` per 50 fields (one for most views; none without fields). */
+const fieldObjects = (fields: readonly FieldColumn[]): FieldRead => {
+  const columns: RawBuilder<unknown>[] = []
+  for (let i = 0; i < fields.length; i += PAIRS_PER_OBJECT) {
+    const pairs = fields
+      .slice(i, i + PAIRS_PER_OBJECT)
+      .map((f) => sql`${sql.lit(f.name)}, ${readField('t', f)}`)
+    columns.push(sql`json_build_object(${sql.join(pairs)})`)
   }
   return {
-    entityKey: r[0] as string,
-    eventTs: new Date(r[1] as number),
-    createdTs: r[2] === null ? null : new Date(r[2] as number),
-    values,
+    columns,
+    values: (row) =>
+      (columns.length === 1 ? row[3] : Object.assign({}, ...row.slice(3))) as Record<
+        string,
+        FeatureValue
+      >,
   }
 }
 
