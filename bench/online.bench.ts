@@ -316,6 +316,16 @@ const ROUNDS = 3
 
 const shareOf = (r: MaterializeRound): number => r.fresh / r.hset
 
+/** The rounds' medians, and each round's share of its own ceiling. */
+const summarize = (rounds: readonly MaterializeRound[]) => ({
+  hset: median(rounds.map((r) => r.hset)),
+  hsetCpu: median(rounds.map((r) => r.hsetCpu)),
+  fresh: median(rounds.map((r) => r.fresh)),
+  freshCpu: median(rounds.map((r) => r.freshCpu)),
+  shares: rounds.map(shareOf),
+  share: median(rounds.map(shareOf)),
+})
+
 /**
  * The issue's materialize target, judged as a throughput: on the median of the rounds after the
  * process's first materialization (each against its own ceiling). The first one, slower while
@@ -324,15 +334,10 @@ const shareOf = (r: MaterializeRound): number => r.fresh / r.hset
  */
 const materializeVerdict = (
   first: MaterializeRound,
-  rounds: readonly MaterializeRound[],
+  { shares, share, freshCpu: redisUsPerRow, hset }: ReturnType<typeof summarize>,
 ): string => {
-  const shares = rounds.map(shareOf)
-  const share = median(shares)
-  const met = share >= 0.3
-  const redisUsPerRow = median(rounds.map((r) => r.freshCpu))
-  const hset = median(rounds.map((r) => r.hset))
   const bound = 1e6 / redisUsPerRow
-  return `Target: materialize ≥ 30% of the 1-field HSET ceiling: ${met ? 'met' : 'missed'} (new keys: median ${fmt(100 * share, 1)}% over ${rounds.length} alternating rounds of ceiling then materialization, ${shares.map((x) => `${fmt(100 * x, 1)}%`).join(', ')}; the process's first materialization, before them: ${fmt(100 * shareOf(first), 1)}%). Redis spent ${fmt(redisUsPerRow, 2)} µs of its own CPU per row, so even kept busy all the time it could store at most ${fmt(bound)} rows/s (${fmt((100 * bound) / hset, 1)}% of the ceiling); Node encodes the next page meanwhile, on the other core.`
+  return `Target: materialize ≥ 30% of the 1-field HSET ceiling: ${share >= 0.3 ? 'met' : 'missed'} (new keys: median ${fmt(100 * share, 1)}% over ${shares.length} alternating rounds of ceiling then materialization, ${shares.map((x) => `${fmt(100 * x, 1)}%`).join(', ')}; the process's first materialization, before them: ${fmt(100 * shareOf(first), 1)}%). Redis spent ${fmt(redisUsPerRow, 2)} µs of its own CPU per row, so even kept busy all the time it could store at most ${fmt(bound)} rows/s (${fmt((100 * bound) / hset, 1)}% of the ceiling); Node encodes the next page meanwhile, on the other core.`
 }
 
 /** The issue's online read target: p99 under 1 ms for 1 entity × 3 views, in-process. */
@@ -394,11 +399,8 @@ export async function run(): Promise<string> {
     for (let r = 0; r < ROUNDS; r++) {
       overwrites.push(await withRedisCpu(admin, ENTITIES, () => materializeRate(redis, bulk)))
     }
-    const hset = median(rounds.map((r) => r.hset))
-    const hsetCpu = median(rounds.map((r) => r.hsetCpu))
-    const fresh = median(rounds.map((r) => r.fresh))
-    const freshCpu = median(rounds.map((r) => r.freshCpu))
-    const freshShare = median(rounds.map(shareOf))
+    const summary = summarize(rounds)
+    const { hset, hsetCpu, fresh, freshCpu, share: freshShare } = summary
     const overwrite = median(overwrites.map(([rate]) => rate))
     const overwriteCpu = median(overwrites.map(([, cpu]) => cpu))
     const pgTarget = await RedisOnlineStore.connect(url, { project: `${project}_pg` })
@@ -493,7 +495,7 @@ export async function run(): Promise<string> {
           ),
       `| materialize → memory store | ${fmt(memoryRate)} | — | — | — |`,
       '',
-      materializeVerdict(first, rounds),
+      materializeVerdict(first, summary),
       '',
       `Online read, in-process, ${fmt(READ_ENTITIES)} entities per view, random keys, 10 features per view (Feast's Go server: 3.9 ms p99 for 250 features); measured before the bulk materialization. "PING p99" times a bare \`PING\` on a plain ioredis connection right after each read, in the same loop: the floor the machine allows for one round trip under the same load. "GCs" counts collections during the timed calls, "slow 1% in GC" how many of the slowest 1% overlapped one.`,
       '',
