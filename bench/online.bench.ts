@@ -12,6 +12,7 @@ import { migrateToLatest } from '../src/db/migrate.js'
 import { loadFeatureRepo } from '../src/features/load.js'
 import { featureViewSchema, type StoredView } from '../src/features/schema.js'
 import { ingestCsv } from '../src/offline/ingest.js'
+import { LATEST_ROWS_PAGE } from '../src/offline/latest-rows.js'
 import type { FeatureRow, OfflineStore } from '../src/offline/offline-store.js'
 import { createPostgresOfflineStore } from '../src/offline/postgres-offline-store.js'
 import { materialize } from '../src/online/materialize.js'
@@ -131,10 +132,11 @@ const ROW_HSET_ARGS = [
   'F',
 ]
 
-/** The offline side as `materialize` sees it: the latest rows, in pages of 10,000. */
+/** The offline side as `materialize` sees it: the latest rows, in `latestRows`'s pages. */
 const pagesOf = (rows: readonly FeatureRow[]): Pick<OfflineStore, 'latestRows'> => ({
   async *latestRows() {
-    for (let i = 0; i < rows.length; i += 10_000) yield rows.slice(i, i + 10_000)
+    for (let i = 0; i < rows.length; i += LATEST_ROWS_PAGE)
+      yield rows.slice(i, i + LATEST_ROWS_PAGE)
   },
 })
 
@@ -450,7 +452,7 @@ export async function run(): Promise<string> {
       '## Online store',
       '',
       `\`npm run bench\` → \`bench/online.bench.ts\`. Ceilings on the same Redis (${url.replace(/\/\/[^@]*@/, '//')}), same run, by \`redis-benchmark -P 16\`: \`-t hset -n 1000000\` (1 field per HSET, the issue's yardstick); \`SET wardbench_rows:__rand_int__ '${ROW_JSON}'\` (the store's own row shape, unconditional, no event-time check); and the same row as an 11-field \`HSET\` (the layout before rows became JSON strings).`,
-      `Materialize: ${fmt(ENTITIES)} entities × 1 view of 10 fields (int, float, bool, categorical; ~5% null) through \`materialize()\`, all with one event time (as in sources with a fixed event time), handed over in pages of 10,000 as the offline store's \`latestRows\` yields them (the Redis rows time Node + Redis; the end-to-end rows also read them from Postgres: query, row decoding; the diabetic row materializes the real data's widest view after an untimed \`ingestCsv\` of diabetic_data.csv); each row is one key written only if not older than the stored one (batch Lua script). The 1-field HSET ceiling and the materialization of new keys alternate: once for the process's first materialization, then over ${ROUNDS} rounds (keys deleted before each), then ${ROUNDS} overwrites run; those rows show medians, and a materialization's share is of the ceiling measured just before it (for the rounds: the median of the rounds' shares). Redis CPU per row is the server's user+sys CPU (INFO) during the step divided by rows (or commands): what each write costs Redis itself.`,
+      `Materialize: ${fmt(ENTITIES)} entities × 1 view of 10 fields (int, float, bool, categorical; ~5% null) through \`materialize()\`, all with one event time (as in sources with a fixed event time), handed over in pages of ${fmt(LATEST_ROWS_PAGE)} as the offline store's \`latestRows\` yields them (the Redis rows time Node + Redis; the end-to-end rows also read them from Postgres: query, row decoding; the diabetic row materializes the real data's widest view after an untimed \`ingestCsv\` of diabetic_data.csv); each row is one key written only if not older than the stored one (batch Lua script). The 1-field HSET ceiling and the materialization of new keys alternate: once for the process's first materialization, then over ${ROUNDS} rounds (keys deleted before each), then ${ROUNDS} overwrites run; those rows show medians, and a materialization's share is of the ceiling measured just before it (for the rounds: the median of the rounds' shares). Redis CPU per row is the server's user+sys CPU (INFO) during the step divided by rows (or commands): what each write costs Redis itself.`,
       '',
       '| Write path | rows/s (HSET/s) | ÷ 1-field HSET/s | ÷ same-shape SET/s | Redis CPU µs/row |',
       '|---|---:|---:|---:|---:|',
