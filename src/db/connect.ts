@@ -74,7 +74,14 @@ export const connectDb = async (config: OfflineStoreConfig, dataDir?: string): P
     if (typeof e === 'object' && e !== null) seen.add(e)
   }
   pool.on('error', remember)
-  pool.on('connect', (client) => client.on('error', remember))
+  pool.on('connect', (client) => {
+    client.on('error', remember)
+    // Floats must read back as the same double, in cells and in the JSON the server writes for
+    // materialization: 3 gives the shortest exact text on Postgres 12+ (17 digits before), whatever
+    // the server's or role's setting. Queued before any query the pool hands this client for; a
+    // failure here means the connection is gone, which that query then reports.
+    client.query('set extra_float_digits = 3').catch(remember)
+  })
   const url = new URL(config.url)
   const server = { host: url.hostname, port: Number(url.port || 5432) }
   try {

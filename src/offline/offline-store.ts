@@ -14,6 +14,18 @@ export interface FeatureRow {
   values: Record<string, FeatureValue>
 }
 
+/**
+ * One entity's latest row with its fields already written as JSON members, in the view's field
+ * order, nulls left out: `,"hr":72,"sex":"F"` (empty when every value is null). The online row
+ * (`online/redis-row-codec.ts`) is `{"_ts":"<event time>"` + `fieldsJson` + `}`, so a store that
+ * keeps rows as JSON text writes it without turning values into JavaScript and back.
+ */
+export interface FieldsJsonRow {
+  entityKey: string
+  eventTs: Date
+  fieldsJson: string
+}
+
 /** An entity row for point-in-time retrieval: which entity, as of when. */
 export interface EntityRow {
   entityKey: string
@@ -46,4 +58,14 @@ export interface OfflineStore {
    * (no lower bound when start is undefined), in batches.
    */
   latestRows(view: StoredView, start: Date | undefined, end: Date): AsyncIterable<FeatureRow[]>
+  /**
+   * The same rows as `latestRows`, in the same pages, with the fields as JSON built by the
+   * database (VALIDATION for a value JSON cannot carry exactly: a float that is not finite, an int
+   * beyond ±(2^53 − 1)). Parsed, `fieldsJson` gives exactly the values `latestRows` gives.
+   */
+  latestFieldsJson(
+    view: StoredView,
+    start: Date | undefined,
+    end: Date,
+  ): AsyncIterable<FieldsJsonRow[]>
 }

@@ -4,7 +4,7 @@ import type { Db } from '../db/connect.js'
 import type { StoredView } from '../features/schema.js'
 import { ensureViewTables } from './ensure-tables.js'
 import { loadEntityRows } from './entity-rows.js'
-import { latestRowsPages } from './latest-rows.js'
+import { latestFieldsJsonPages, latestRowsPages } from './latest-rows.js'
 import type {
   FeatureValue,
   HistoricalRequest,
@@ -41,6 +41,8 @@ export const createPostgresOfflineStore = (db: Db): OfflineStore => ({
   historical: (request) => historical(db, request),
 
   latestRows: (view, start, end) => latestRowsPages(db, view, start, end),
+
+  latestFieldsJson: (view, start, end) => latestFieldsJsonPages(db, view, start, end),
 })
 
 const historical = async (db: Db, request: HistoricalRequest): Promise<HistoricalResult> => {

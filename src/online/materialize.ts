@@ -1,7 +1,7 @@
 import { AppError, isAppError } from '../core/errors.js'
 import type { StoredView } from '../features/schema.js'
-import type { FeatureRow, OfflineStore } from '../offline/offline-store.js'
-import type { OnlineStore } from './online-store.js'
+import type { OfflineStore } from '../offline/offline-store.js'
+import type { OnlineStore, OnlineWriteReport } from './online-store.js'
 import type { WatermarkStore } from './watermark-store.js'
 
 /** Reported after every batch written, for a progress bar. */
@@ -37,7 +37,8 @@ export interface MaterializeReport {
 }
 
 interface Common {
-  offline: Pick<OfflineStore, 'latestRows'>
+  /** `latestFieldsJson` is used when the online store takes such rows (`writeFieldsJson`). */
+  offline: Pick<OfflineStore, 'latestRows'> & Partial<Pick<OfflineStore, 'latestFieldsJson'>>
   online: OnlineStore
   views: readonly StoredView[]
   watermarks: WatermarkStore
@@ -157,25 +158,40 @@ const bothFailed = (first: unknown, flush: unknown): Error => {
  * Streams batches offline → online with up to two writes in flight, so the next batch is read
  * and encoded while Redis applies the previous one (measured: ~1.6× the rows/s of one at a
  * time). Safe because each write keeps the later event time per entity, whatever the order.
+ * Rows go as `FieldsJsonRow`s when both stores can (the database writes the JSON), else as
+ * `FeatureRow`s.
  */
-const copyView = async (
+const copyView = (
   options: Common,
   view: StoredView,
   start: Date | undefined,
   end: Date,
   onBatch: (viewRows: number, batchRows: number) => void,
 ): Promise<{ rows: number; skippedOlder: number }> => {
+  const { offline, online } = options
+  if (online.writeFieldsJson && offline.latestFieldsJson) {
+    const write = online.writeFieldsJson.bind(online)
+    return copyPages(offline.latestFieldsJson(view, start, end), (b) => write(view, b), onBatch)
+  }
+  return copyPages(offline.latestRows(view, start, end), (b) => online.write(view, b), onBatch)
+}
+
+const copyPages = async <R>(
+  pages: AsyncIterable<R[]>,
+  write: (batch: R[]) => Promise<OnlineWriteReport>,
+  onBatch: (viewRows: number, batchRows: number) => void,
+): Promise<{ rows: number; skippedOlder: number }> => {
   let rows = 0
   let skippedOlder = 0
   const pending: Promise<void>[] = []
-  const writeBatch = async (batch: FeatureRow[]): Promise<void> => {
-    const result = await options.online.write(view, batch)
+  const writeBatch = async (batch: R[]): Promise<void> => {
+    const result = await write(batch)
     rows += batch.length
     skippedOlder += result.skippedOlder
     onBatch(rows, batch.length)
   }
   try {
-    for await (const batch of options.offline.latestRows(view, start, end)) {
+    for await (const batch of pages) {
       if (batch.length === 0) continue
       if (pending.length >= MAX_WRITES_IN_FLIGHT) await pending.shift()
       const write = writeBatch(batch)

@@ -1,5 +1,5 @@
 import type { FieldType } from '../features/schema.js'
-import type { FeatureRow, FeatureValue } from '../offline/offline-store.js'
+import type { FeatureRow, FeatureValue, FieldsJsonRow } from '../offline/offline-store.js'
 
 /**
  * What the online store needs to know about a view: its name, TTL in seconds (0 = values never
@@ -56,6 +56,12 @@ export interface OnlineStore {
    * time (equal event times: the new row wins, so re-runs are idempotent).
    */
   write(view: OnlineView, rows: readonly FeatureRow[]): Promise<OnlineWriteReport>
+  /**
+   * Optional, for stores that keep rows as JSON text (Redis): `write` for rows whose fields the
+   * offline store already wrote as JSON (`FieldsJsonRow`), same rules and result. `materialize`
+   * uses it when the offline store offers such rows.
+   */
+  writeFieldsJson?(view: OnlineView, rows: readonly FieldsJsonRow[]): Promise<OnlineWriteReport>
   /**
    * Many entities × many views in one round trip. Status per entity: `not_found` when never
    * written, `stale` when `ttl > 0` and `now − eventTs > ttl`, else `present`. Results are in

@@ -1,5 +1,5 @@
 import { AppError, isAppError } from '../core/errors.js'
-import type { FeatureRow } from '../offline/offline-store.js'
+import type { FeatureRow, FieldsJsonRow } from '../offline/offline-store.js'
 import type {
   OnlineReadRequest,
   OnlineStore,
@@ -16,6 +16,7 @@ import {
 } from './redis-connect.js'
 import {
   decodeRedisRow,
+  makeFieldsJsonRowText,
   makeRedisRowEncoder,
   ROW_PREFIX,
   ROW_TS_FROM,
@@ -162,9 +163,21 @@ export class RedisOnlineStore implements OnlineStore {
     return `${this.prefix}${view}:${entityKey}`
   }
 
-  async write(view: OnlineView, rows: readonly FeatureRow[]): Promise<OnlineWriteReport> {
+  write(view: OnlineView, rows: readonly FeatureRow[]): Promise<OnlineWriteReport> {
+    return this.writeTexts(view, rows, makeRedisRowEncoder(view))
+  }
+
+  writeFieldsJson(view: OnlineView, rows: readonly FieldsJsonRow[]): Promise<OnlineWriteReport> {
+    return this.writeTexts(view, rows, makeFieldsJsonRowText(view))
+  }
+
+  /** Writes each row's text (`textOf`) under its entity's key, through the write script. */
+  private async writeTexts<R extends { entityKey: string }>(
+    view: OnlineView,
+    rows: readonly R[],
+    textOf: (row: R) => string,
+  ): Promise<OnlineWriteReport> {
     // Encode (and validate) every row before sending any, so a bad row writes nothing.
-    const encode = makeRedisRowEncoder(view)
     const calls: Buffer[] = []
     for (let i = 0; i < rows.length; i += this.rowsPerCall) {
       const chunk = rows.slice(i, i + this.rowsPerCall)
@@ -172,7 +185,7 @@ export class RedisOnlineStore implements OnlineStore {
         checkEntityKey(view.name, row.entityKey)
         return this.key(view.name, row.entityKey)
       })
-      calls.push(packStringLists([keys, chunk.map(encode)]))
+      calls.push(packStringLists([keys, chunk.map(textOf)]))
     }
     let written = 0
     const inFlight: Promise<unknown>[] = []

@@ -2,7 +2,7 @@ import { AppError } from '../core/errors.js'
 import { lastInstantText } from '../core/instant-text.js'
 import { own } from '../core/own.js'
 import type { FieldType } from '../features/schema.js'
-import type { FeatureRow, FeatureValue } from '../offline/offline-store.js'
+import type { FeatureRow, FeatureValue, FieldsJsonRow } from '../offline/offline-store.js'
 import type { OnlineEntityResult, OnlineView } from './online-store.js'
 import {
   badEventTs,
@@ -61,15 +61,12 @@ export const makeRedisRowEncoder = (view: OnlineView): ((row: FeatureRow) => str
     textual: f.type !== 'int' && f.type !== 'float' && f.type !== 'bool',
     quoted: new Map<string, string>(),
   }))
-  const iso = lastInstantText()
+  const head = makeRowHead(view)
   // [event time, then per field: its JSON key and its value, both '' when the value is null].
   const parts = new Array<string>(1 + 2 * fields.length).fill('')
   return (row) => {
-    if (!isStorableEventTs(row.eventTs.getTime())) {
-      throw badEventTs(`${view.name} entity '${row.entityKey}'`)
-    }
     const values = row.values
-    parts[0] = `${ROW_PREFIX}${iso(row.eventTs)}"`
+    parts[0] = head(row)
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i] as (typeof fields)[number]
       const value = f.inherited ? own(values, f.name) : values[f.name]
@@ -85,6 +82,28 @@ export const makeRedisRowEncoder = (view: OnlineView): ((row: FeatureRow) => str
           : encodeValue(f.type, value, view.name, f.name, row.entityKey)
     }
     return `${parts.join('')}}`
+  }
+}
+
+/**
+ * The row text from fields the offline store wrote as JSON (`FieldsJsonRow`): the same text as
+ * `makeRedisRowEncoder` once parsed, with the event time checked and written here, by the same
+ * code.
+ */
+export const makeFieldsJsonRowText = (view: OnlineView): ((row: FieldsJsonRow) => string) => {
+  jsonKeysOf(view) // The same refusal of a field named `_ts` as the encoder's.
+  const head = makeRowHead(view)
+  return (row) => `${head(row)}${row.fieldsJson}}`
+}
+
+/** `{"_ts":"<ISO event time>"`, after checking the event time can be stored (VALIDATION). */
+const makeRowHead = (view: OnlineView): ((row: { entityKey: string; eventTs: Date }) => string) => {
+  const iso = lastInstantText()
+  return (row) => {
+    if (!isStorableEventTs(row.eventTs.getTime())) {
+      throw badEventTs(`${view.name} entity '${row.entityKey}'`)
+    }
+    return `${ROW_PREFIX}${iso(row.eventTs)}"`
   }
 }
 

@@ -29,6 +29,18 @@ export const testView = (
   ),
 })
 
+/**
+ * Each field type's edge values, null included: what round trips through the stores must keep
+ * exactly (floats that need 17 digits, the largest safe ints, quotes, control characters, emoji).
+ */
+export const EDGE_VALUES: Record<Field['type'], readonly FeatureValue[]> = {
+  int: [0, -1, 2 ** 53 - 1, -(2 ** 53 - 1), 42, null],
+  float: [0.1, 0.1 + 0.2, 1e21, 1e-7, 5e-324, -123.456, 1.7976931348623157e308, null],
+  bool: [true, false, null],
+  categorical: ['a', null],
+  string: ['', 'a"b\\c\n\t/', 'é 😀 x', 'null', '{"a":1}', '\u0001\u001f\u007f', null],
+}
+
 const BASE = Date.UTC(2024, 0, 1)
 
 /** A time `minutes` after 2024-01-01T00:00Z. */
