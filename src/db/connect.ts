@@ -65,7 +65,19 @@ export const connectDb = async (config: OfflineStoreConfig, dataDir?: string): P
     }
   }
   const target = `Postgres at ${redactUrl(config.url)}`
-  const pool = new pg.Pool({ connectionString: config.url, max: 8, connectionTimeoutMillis: 5000 })
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max: 8,
+    connectionTimeoutMillis: 5000,
+    // Floats must read back as the same double, in cells and in the JSON the server writes for
+    // materialization: 3 gives the shortest exact text on Postgres 12+ (17 digits before),
+    // whatever the server's or role's setting. The pool awaits this before it hands a new
+    // connection out, and fails that request if it fails. (A transaction-mode pooler such as
+    // PgBouncer does not keep session settings; Ward needs a session per connection.)
+    onConnect: async (client) => {
+      await client.query('set extra_float_digits = 3')
+    },
+  })
   // A client's network error would otherwise crash the process: pg emits it as an 'error' event,
   // which the pool listens to only while the client is idle. A busy client's query rejects with
   // the same error, so nothing is swallowed; the event only marks that a connection was lost.
@@ -74,14 +86,7 @@ export const connectDb = async (config: OfflineStoreConfig, dataDir?: string): P
     if (typeof e === 'object' && e !== null) seen.add(e)
   }
   pool.on('error', remember)
-  pool.on('connect', (client) => {
-    client.on('error', remember)
-    // Floats must read back as the same double, in cells and in the JSON the server writes for
-    // materialization: 3 gives the shortest exact text on Postgres 12+ (17 digits before), whatever
-    // the server's or role's setting. Queued before any query the pool hands this client for; a
-    // failure here means the connection is gone, which that query then reports.
-    client.query('set extra_float_digits = 3').catch(remember)
-  })
+  pool.on('connect', (client) => client.on('error', remember))
   const url = new URL(config.url)
   const server = { host: url.hostname, port: Number(url.port || 5432) }
   try {

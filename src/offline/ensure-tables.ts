@@ -1,4 +1,4 @@
-import { sql } from 'kysely'
+import { type QueryExecutorProvider, sql } from 'kysely'
 import { AppError } from '../core/errors.js'
 import type { Db } from '../db/connect.js'
 import type { StoredView } from '../features/schema.js'
@@ -24,10 +24,8 @@ export const ensureViewTables = async (db: Db, views: readonly StoredView[]): Pr
   await db.kysely.transaction().execute(async (tx) => {
     const alters: { table: ViewTable; column: string; type: string }[] = []
     for (const table of tables) {
-      const existing = await sql<{ column_name: string; data_type: string }>`
-        select column_name, data_type from information_schema.columns
-        where table_schema = current_schema() and table_name = ${table.table}`.execute(tx)
-      if (existing.rows.length === 0) {
+      const types = await readColumnTypes(tx, table)
+      if (types.size === 0) {
         let create = tx.schema
           .createTable(table.table)
           .addColumn('entity_key', sql`text collate "C"`, (c) => c.notNull())
@@ -39,21 +37,46 @@ export const ensureViewTables = async (db: Db, views: readonly StoredView[]): Pr
         await create.addPrimaryKeyConstraint(primaryKeyName(table), [...KEY_COLUMNS]).execute()
         continue
       }
-      const types = new Map(existing.rows.map((r) => [r.column_name, r.data_type]))
+      const conflict = retypedField(table, types)
+      if (conflict) throw conflict
       for (const f of table.fields) {
-        const has = types.get(f.name)
-        if (has === undefined) alters.push({ table, column: f.name, type: f.sqlType })
-        else if (has !== INFO_TYPE[f.sqlType]) {
-          throw new AppError(
-            'CONFLICT',
-            `view ${table.view}: field ${f.name} is stored as ${has} in ${table.table}, but is now a ${f.type} (${f.sqlType}); change the field's name or type back`,
-            { field: `${table.view}.${f.name}` },
-          )
-        }
+        if (!types.has(f.name)) alters.push({ table, column: f.name, type: f.sqlType })
       }
     }
     for (const a of alters) {
       await tx.schema.alterTable(a.table.table).addColumn(a.column, sql.raw(a.type)).execute()
     }
   })
+}
+
+/** A view table's columns and their types as information_schema names them (empty: no table). */
+export const readColumnTypes = async (
+  executor: QueryExecutorProvider,
+  table: ViewTable,
+): Promise<Map<string, string>> => {
+  const { rows } = await sql<{ column_name: string; data_type: string }>`
+    select column_name, data_type from information_schema.columns
+    where table_schema = current_schema() and table_name = ${table.table}`.execute(executor)
+  return new Map(rows.map((r) => [r.column_name, r.data_type]))
+}
+
+/**
+ * CONFLICT naming view, field and both types for the first field whose column has another type
+ * than the field's, or undefined (a missing column is not a conflict: `ensureViewTables` adds it).
+ */
+export const retypedField = (
+  table: ViewTable,
+  types: ReadonlyMap<string, string>,
+): AppError | undefined => {
+  for (const f of table.fields) {
+    const has = types.get(f.name)
+    if (has !== undefined && has !== INFO_TYPE[f.sqlType]) {
+      return new AppError(
+        'CONFLICT',
+        `view ${table.view}: field ${f.name} is stored as ${has} in ${table.table}, but is now a ${f.type} (${f.sqlType}); change the field's name or type back`,
+        { field: `${table.view}.${f.name}` },
+      )
+    }
+  }
+  return undefined
 }

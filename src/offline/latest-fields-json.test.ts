@@ -5,10 +5,10 @@ import { testDatabases } from '../../test/support/databases.js'
 import { connectDb, type Db } from '../db/connect.js'
 import type { StoredView } from '../features/schema.js'
 import { makeFieldsJsonRowText, makeRedisRowEncoder } from '../online/redis-row-codec.js'
-import { latestFieldsJsonPages } from './latest-rows.js'
+import { latestFieldsJsonPages, latestRowsPages } from './latest-rows.js'
 import type { FeatureRow, FeatureValue, FieldsJsonRow, OfflineStore } from './offline-store.js'
 import { createPostgresOfflineStore } from './postgres-offline-store.js'
-import { testView } from './test-support/views.js'
+import { EDGE_VALUES, testView } from './test-support/views.js'
 import { viewTable } from './view-tables.js'
 
 const collect = async <T>(pages: AsyncIterable<T[]>): Promise<T[][]> => {
@@ -49,7 +49,7 @@ const fields = [
   { name: 's2', type: 'string' },
 ] as const
 
-/** Any text Postgres can hold (no NUL), lone surrogates and control characters included. */
+/** Text with control characters and any code unit but NUL (a lone surrogate is stored as U+FFFD). */
 const text = fc.string({ unit: 'binary', maxLength: 12 }).filter((s) => !s.includes('\0'))
 
 const arbitraryOf: Record<(typeof fields)[number]['type'], fc.Arbitrary<FeatureValue>> = {
@@ -130,6 +130,10 @@ describe.each(testDatabases())('latestFieldsJson on $name', ({ open }) => {
     await store.writeRows(v, rows)
     const pages = await collect(latestFieldsJsonPages(db, v, t(0), t(5), 10))
     expect(pages.map((p) => p.length)).toEqual([10, 10, 5])
+    const rowPages = await collect(latestRowsPages(db, v, t(0), t(5), 10))
+    expect(pages.map((p) => p.map((r) => r.entityKey))).toEqual(
+      rowPages.map((p) => p.map((r) => r.entityKey)),
+    )
     const got = pages.flat().sort(byKey)
     expect(got.map((r) => [r.entityKey, r.eventTs.getTime(), r.fieldsJson])).toEqual(
       Array.from({ length: 25 }, (_, k) => [`k${k}`, t(3).getTime(), `,"x":${k + 0.5}`]).sort(),
@@ -137,6 +141,51 @@ describe.each(testDatabases())('latestFieldsJson on $name', ({ open }) => {
     await store.writeRows(bare, [{ entityKey: 'only', eventTs: t(1), createdTs: null, values: {} }])
     const none = (await collect(store.latestFieldsJson(bare, undefined, t(5)))).flat()
     expect(none).toEqual([{ entityKey: 'only', eventTs: t(1), fieldsJson: '' }])
+  })
+
+  it('gives the same online rows for a view of 150 fields (two concat calls of ≤ 100)', async () => {
+    const types = ['int', 'float', 'bool', 'categorical', 'string'] as const
+    const wide = testView(
+      'fj_wide',
+      Array.from({ length: 150 }, (_, i) => ({
+        name: `f${i}`,
+        type: types[i % 5] as (typeof types)[number],
+      })),
+    )
+    await store.ensureTables([wide])
+    const t = new Date(Date.UTC(2024, 0, 1))
+    await store.writeRows(
+      wide,
+      Array.from({ length: 9 }, (_, k) => ({
+        entityKey: `w${k}`,
+        eventTs: t,
+        createdTs: null,
+        values: Object.fromEntries(
+          wide.fields.map((f, i) => {
+            const choices = EDGE_VALUES[f.type]
+            return [f.name, choices[(k + i) % choices.length] as FeatureValue]
+          }),
+        ),
+      })),
+    )
+    const { fromValues, fromJson } = await bothTexts(store, wide, undefined, t)
+    expect(fromJson).toHaveLength(9)
+    expect(fromJson.map((x) => JSON.parse(x))).toEqual(fromValues.map((x) => JSON.parse(x)))
+    // The last field's member comes from the second concat call.
+    expect(fromJson.some((x) => x.includes('"f149":'))).toBe(true)
+  })
+
+  it('refuses a column retyped around Ward (CONFLICT naming view and field), as ensureTables does', async () => {
+    const v = testView('fj_retyped', [{ name: 'n', type: 'int' }])
+    await store.ensureTables([v])
+    const table = viewTable(v).table
+    await sql`alter table ${sql.id(table)} alter column n type double precision`.execute(db.kysely)
+    await sql`insert into ${sql.id(table)} (entity_key, event_ts, created_ts, n)
+      values ('e', now(), '-infinity', 1.5)`.execute(db.kysely)
+    const read = collect(store.latestFieldsJson(v, undefined, new Date(Date.now() + 60_000)))
+    await expect(read).rejects.toThrow(
+      /view fj_retyped: field n is stored as double precision in fv_fj_retyped, but is now a int/,
+    )
   })
 
   it('writes -0 as 0, microsecond times as their millisecond, and null fields not at all', async () => {
@@ -164,8 +213,8 @@ describe.each(testDatabases())('latestFieldsJson on $name', ({ open }) => {
     await store.ensureTables([v])
     const table = viewTable(v).table
     const cases: [string, string, RegExp][] = [
-      ['NaN', '1', /fj_bad:x of entity 'e' holds a value that is not a float/],
-      ['Infinity', '1', /fj_bad:x of entity 'e'.*NaN or an infinity/],
+      ['NaN', '1', /fj_bad:x of entity 'e' holds a value JSON cannot carry exactly/],
+      ['Infinity', '1', /fj_bad:x of entity 'e'.*a float that is NaN or infinite/],
       ['-Infinity', '1', /fj_bad:x of entity 'e'/],
       ['1', '9007199254740992', /fj_bad:n of entity 'e'.*beyond ±\(2\^53 − 1\)/],
       ['1', '-9223372036854775808', /fj_bad:n of entity 'e'/],
@@ -204,19 +253,36 @@ describe.skipIf(!process.env.DATABASE_URL)('float text on a server set to fewer 
       url.pathname = `/${name}`
       lowDigits = await connectDb({ type: 'postgres', url: url.toString() })
       const store = createPostgresOfflineStore(lowDigits)
-      const v = testView('digits', [{ name: 'x', type: 'float' }])
+      const v = testView('digits', [
+        { name: 'x', type: 'float' },
+        { name: 'n', type: 'int' },
+      ])
       await store.ensureTables([v])
       const values = [0.1 + 0.2, 1 / 3, 2 ** -1074, 123456789.12345679]
+      const ints = [2 ** 53 - 1, -(2 ** 53 - 1), 123456789012345, 1]
       const t = new Date(Date.UTC(2024, 0, 1))
       await store.writeRows(
         v,
-        values.map((x, k) => ({ entityKey: `k${k}`, eventTs: t, createdTs: null, values: { x } })),
+        values.map((x, k) => ({
+          entityKey: `k${k}`,
+          eventTs: t,
+          createdTs: null,
+          values: { x, n: ints[k] as number },
+        })),
       )
       const end = new Date(t.getTime() + 1)
       const rows = (await collect(store.latestRows(v, undefined, end))).flat().sort(byKey)
-      expect(rows.map((r) => r.values.x)).toEqual(values)
+      expect(rows.map((r) => [r.values.x, r.values.n])).toEqual(values.map((x, k) => [x, ints[k]]))
       const json = (await collect(store.latestFieldsJson(v, undefined, end))).flat().sort(byKey)
-      expect(json.map((r) => JSON.parse(`{${r.fieldsJson.slice(1)}}`).x)).toEqual(values)
+      expect(json.map((r) => JSON.parse(`{${r.fieldsJson.slice(1)}}`))).toEqual(
+        values.map((x, k) => ({ x, n: ints[k] })),
+      )
+      // And point-in-time reads, which go through the same connections.
+      const pit = await store.historical({
+        entityRows: [{ entityKey: 'k0', eventTs: t }],
+        features: [{ view: v, fields: ['x', 'n'] }],
+      })
+      expect(pit).toEqual([{ 'digits:x': values[0], 'digits:n': ints[0] }])
     } finally {
       await lowDigits?.close()
       await db.close()

@@ -2,6 +2,7 @@ import { type RawBuilder, sql } from 'kysely'
 import { AppError } from '../core/errors.js'
 import type { Db } from '../db/connect.js'
 import type { StoredView } from '../features/schema.js'
+import { readColumnTypes, retypedField } from './ensure-tables.js'
 import { fieldsJsonColumn, unrepresentableFieldColumn } from './fields-json-sql.js'
 import type { FeatureRow, FeatureValue, FieldsJsonRow } from './offline-store.js'
 import { readField } from './pit-query.js'
@@ -65,20 +66,24 @@ export const latestRowsPages = (
  * ran ~2× faster; the server's CPU stayed the same (the concatenation cost it what sending the
  * cells did). A row holding a value JSON cannot carry fails the page with VALIDATION.
  */
-export const latestFieldsJsonPages = (
+export async function* latestFieldsJsonPages(
   db: Db,
   view: StoredView,
   start: Date | undefined,
   end: Date,
   pageSize = LATEST_ROWS_PAGE,
-): AsyncIterable<FieldsJsonRow[]> => {
+): AsyncIterable<FieldsJsonRow[]> {
   const table = viewTable(view)
+  // The JSON is written by the field types, not by what the cells hold: a column retyped by hand
+  // (an int field's column made a float) would otherwise put 1.5 in an int field.
+  const retyped = retypedField(table, await readColumnTypes(db.kysely, table))
+  if (retyped) throw retyped
   const columns = [
     epochMs(sql`t.event_ts`),
     fieldsJsonColumn('t', table.fields),
     unrepresentableFieldColumn('t', table.fields),
   ]
-  return latestPages(db, table, start, end, pageSize, columns, (r) => {
+  yield* latestPages(db, table, start, end, pageSize, columns, (r) => {
     const entityKey = r[0] as string
     if (r[3] !== null) throw unrepresentable(table, r[3] as string, entityKey)
     return { entityKey, eventTs: new Date(r[1] as number), fieldsJson: r[2] as string }
@@ -89,7 +94,7 @@ const unrepresentable = (table: ViewTable, field: string, entityKey: string): Ap
   const type = table.fields.find((f) => f.name === field)?.type
   return new AppError(
     'VALIDATION',
-    `${table.view}:${field} of entity '${entityKey}' holds a value that is not a ${type} JSON can carry (${type === 'int' ? 'an int beyond ±(2^53 − 1)' : 'NaN or an infinity'}); the row was stored around Ward's validation`,
+    `${table.view}:${field} of entity '${entityKey}' holds a value JSON cannot carry exactly (${type === 'int' ? 'an int beyond ±(2^53 − 1)' : 'a float that is NaN or infinite'}); the row was stored around Ward's validation`,
     { field: `${table.view}:${field}` },
   )
 }

@@ -61,7 +61,9 @@ export interface OfflineStore {
   /**
    * The same rows as `latestRows`, in the same pages, with the fields as JSON built by the
    * database (VALIDATION for a value JSON cannot carry exactly: a float that is not finite, an int
-   * beyond ±(2^53 − 1)). Parsed, `fieldsJson` gives exactly the values `latestRows` gives.
+   * beyond ±(2^53 − 1)). Parsed, `fieldsJson` gives the values `latestRows` gives, as the online
+   * row encoder writes them (-0 as 0), after checking that the view's columns have the types its
+   * fields declare (CONFLICT otherwise: the text is built by those types).
    */
   latestFieldsJson(
     view: StoredView,

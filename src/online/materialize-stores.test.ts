@@ -143,6 +143,9 @@ describe.each(testDatabases())('materialize from the offline store on $name', ({
           }),
         ).rejects.toThrow(/mat_bad:x of entity 'nan'/)
         expect(await watermarks.get('mat_bad')).toBeUndefined()
+        // The page that held the bad row was refused whole: its good row is not online either.
+        const [got] = await online.read([{ view: bad, entityKeys: ['ok', 'nan'] }], day(11))
+        expect(got?.entities.map((e) => e.status)).toEqual(['not_found', 'not_found'])
       } finally {
         await online.close()
       }
