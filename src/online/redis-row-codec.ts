@@ -26,16 +26,8 @@ export const ROW_TS_FROM = ROW_PREFIX.length + 1
 export const ROW_TS_TO = ROW_PREFIX.length + 24
 
 /** Per view: `,"name":` for each field, built once per encoder instead of once per value. */
-const jsonKeysOf = (view: OnlineView): string[] => {
-  return view.fields.map((f) => {
-    if (f.name === EVENT_TS_FIELD) {
-      throw new AppError('UNSUPPORTED', `view '${view.name}' has a field named '${f.name}'`, {
-        field: `${view.name}:${f.name}`,
-      })
-    }
-    return `,${JSON.stringify(f.name)}:`
-  })
-}
+const jsonKeysOf = (view: OnlineView): string[] =>
+  view.fields.map((f) => `,${JSON.stringify(f.name)}:`)
 
 /**
  * The encoder of a view's rows to their JSON text, each checked against the field types first
@@ -91,13 +83,21 @@ export const makeRedisRowEncoder = (view: OnlineView): ((row: FeatureRow) => str
  * code.
  */
 export const makeFieldsJsonRowText = (view: OnlineView): ((row: FieldsJsonRow) => string) => {
-  jsonKeysOf(view) // The same refusal of a field named `_ts` as the encoder's.
   const head = makeRowHead(view)
   return (row) => `${head(row)}${row.fieldsJson}}`
 }
 
-/** `{"_ts":"<ISO event time>"`, after checking the event time can be stored (VALIDATION). */
+/**
+ * `{"_ts":"<ISO event time>"`, after checking the event time can be stored (VALIDATION). Both row
+ * texts start with it, so a view with a field named `_ts` is refused here (UNSUPPORTED).
+ */
 const makeRowHead = (view: OnlineView): ((row: { entityKey: string; eventTs: Date }) => string) => {
+  const clash = view.fields.find((f) => f.name === EVENT_TS_FIELD)
+  if (clash) {
+    throw new AppError('UNSUPPORTED', `view '${view.name}' has a field named '${clash.name}'`, {
+      field: `${view.name}:${clash.name}`,
+    })
+  }
   const iso = lastInstantText()
   return (row) => {
     if (!isStorableEventTs(row.eventTs.getTime())) {
